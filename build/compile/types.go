@@ -1,0 +1,36 @@
+// Package compile configures, compiles and installs a recipe's sources into
+// a staging root, with one log file per step and a build cache keyed by a
+// hash of every input.
+package compile
+
+// Result is a finished (or cached) build.
+type Result struct {
+	StagingDir string     // the installed tree (DESTDIR), e.g. <state>/builds/<key>/staging
+	Key        string     // hex hash of every input (recipe, sources, patches, compiler)
+	Cached     bool       // true when nothing was compiled
+	LogDir     string     // one log file per step
+	Provenance Provenance // what went in, for provenance.json
+}
+
+// Provenance records every input of a build; build/deb ships it as
+// /usr/share/doc/<name>/provenance.json and writes it next to the .deb.
+type Provenance struct {
+	Recipe     string             `json:"recipe"`      // recipe name
+	RecipeHash string             `json:"recipe_hash"` // sha256 of the recipe file
+	BuildKey   string             `json:"build_key"`
+	Sources    []ProvenanceSource `json:"sources"`
+	Patches    []string           `json:"patches"` // "source: patch name" in the order applied
+	Configure  []string           `json:"configure"`
+	Compiler   string             `json:"compiler"` // first line of cc --version
+	Suite      string             `json:"suite"`    // Debian suite of the build root
+	// SourceDateEpoch is the recipe's, or the newest source file's mtime.
+	SourceDateEpoch int64 `json:"source_date_epoch"`
+}
+
+// ProvenanceSource is one verified input.
+type ProvenanceSource struct {
+	Name       string `json:"name"`
+	Origin     string `json:"origin"` // URL, "debian:<archive>:<pool path>" or "path:<path>"
+	SHA256     string `json:"sha256"`
+	SigningKey string `json:"signing_key,omitempty"` // fingerprint, when a signature was verified
+}
