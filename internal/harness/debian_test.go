@@ -36,7 +36,7 @@ func TestDebianFileMismatch(t *testing.T) {
 	}
 }
 
-// fatalOf runs f with a testing.TB whose Fatal ends f, not the test, and
+// fatalOf runs f with a testing.TB whose Fatal or Skip ends f, not the test, and
 // returns the fatal message ("" when f did not fail).
 func fatalOf(t *testing.T, f func(testing.TB)) string {
 	rec := &fatalRecorder{TB: t}
@@ -57,6 +57,10 @@ type fatalRecorder struct {
 func (r *fatalRecorder) Helper() {}
 func (r *fatalRecorder) Fatalf(format string, args ...any) {
 	r.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (r *fatalRecorder) Skipf(format string, args ...any) {
+	r.msg = "skip: " + fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
 func (r *fatalRecorder) Fatal(args ...any) {

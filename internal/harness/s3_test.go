@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -135,6 +136,9 @@ func TestParseLogLine(t *testing.T) {
 	}
 	if _, ok := parseLogLine([]byte("log starts 2026-12-03 03:02:24")); ok {
 		t.Error("header line parsed as a request")
+	}
+	if versitygwOK(os.Args[0]) {
+		t.Error("versitygwOK accepted the test binary as versitygw")
 	}
 	for op, m := range map[string]string{"s3_ListObjectsV2": "LIST", "s3_HeadObject": "HEAD", "s3_DeleteObjects": "DELETE",
 		"s3_CopyObject": "COPY", "s3_CompleteMultipartUpload": "POST", "s3_GetObject": "GET", "s3_error": "ERROR"} {
