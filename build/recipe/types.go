@@ -9,6 +9,10 @@ type Recipe struct {
 	// directory.
 	Path string `yaml:"-"`
 
+	// lines maps a field path ("sources[2].sha256") to the line it was
+	// read from, so that validation errors point at the recipe's text.
+	lines map[string]int
+
 	Name     string `yaml:"name"`     // recipe name, e.g. nginx-realtime
 	Version  string `yaml:"version"`  // upstream version, e.g. 1.22.1
 	Revision int    `yaml:"revision"` // Debian revision, >= 1
@@ -37,10 +41,12 @@ type Source struct {
 	// Signature is the URL of a detached OpenPGP signature of URL's bytes;
 	// SigningKey the fingerprint it must verify against; KeyFile the public
 	// key (relative to the recipe; default keys/<FINGERPRINT>.asc next to
-	// the recipe).
+	// the recipe). KeyURL is where to fetch the key when no key file is
+	// kept: it is accepted only if its fingerprint equals SigningKey.
 	Signature  string `yaml:"signature,omitempty"`
 	SigningKey string `yaml:"signing-key,omitempty"`
 	KeyFile    string `yaml:"key-file,omitempty"`
+	KeyURL     string `yaml:"key-url,omitempty"`
 
 	// Debian is a pool path (pool/main/n/nginx/...) resolved against the
 	// host's own apt sources; Archive selects "main" (default) or "security".
