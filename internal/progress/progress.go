@@ -64,7 +64,10 @@ func (t *text) Notef(format string, args ...any) {
 }
 
 func (t *text) Bar(label string, total int64) Bar {
-	return &textBar{t: t, label: label, total: total, start: time.Now()}
+	// The first line comes after one interval: short work prints only its
+	// final line.
+	now := time.Now()
+	return &textBar{t: t, label: label, total: total, start: now, printed: now}
 }
 
 type textBar struct {

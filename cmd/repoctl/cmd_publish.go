@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/repoctl/repoctl/internal/errs"
+	"github.com/repoctl/repoctl/publish"
+	"github.com/repoctl/repoctl/repo"
+	"github.com/repoctl/repoctl/signing"
+)
+
+func init() { register(newPublishCmd) }
+
+// publishFlags override the config's publish settings; publish, rollback
+// and release share them.
+type publishFlags struct {
+	Target      string
+	Endpoint    string
+	Region      string
+	PathStyle   bool
+	PublicURL   string
+	Jobs        int
+	Grace       time.Duration
+	LockTimeout time.Duration
+	DryRun      bool
+	Republish   bool
+	Suite       string
+}
+
+func (o *publishFlags) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.Target, "to", "", "target: s3://bucket/prefix or file:///dir (default: target in the config)")
+	f.StringVar(&o.Endpoint, "endpoint", "", "S3-compatible endpoint URL")
+	f.StringVar(&o.Region, "region", "", "S3 region")
+	f.BoolVar(&o.PathStyle, "path-style", false, "path-style S3 addressing (MinIO, versitygw, Ceph)")
+	f.StringVar(&o.PublicURL, "public-url", "", "URL hosts read the repository from (for verify)")
+	f.IntVar(&o.Jobs, "jobs", 0, "parallel uploads (default: jobs in the config)")
+	f.DurationVar(&o.Grace, "grace", 0, "keep superseded objects this long (default: grace in the config)")
+	f.DurationVar(&o.LockTimeout, "lock-timeout", 0, "wait this long for another release's lock (default: lock-timeout in the config)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "show what would be uploaded and deleted; change nothing remote")
+	f.BoolVar(&o.Republish, "republish", false, "publish even when the target already serves the snapshot")
+	if cmd.Flags().Lookup("suite") == nil {
+		f.StringVar(&o.Suite, "suite", "", "Debian suite = distribution (default: first of suites, else the host's)")
+	}
+}
+
+// apply puts the flags that were given over the config.
+func (o publishFlags) apply(cfg *Config) {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.Target, o.Target)
+	set(&cfg.Endpoint, o.Endpoint)
+	set(&cfg.Region, o.Region)
+	set(&cfg.PublicURL, o.PublicURL)
+	if o.PathStyle {
+		cfg.PathStyle = true
+	}
+	if o.Jobs > 0 {
+		cfg.Jobs = o.Jobs
+	}
+	if o.Grace > 0 {
+		cfg.Grace = o.Grace
+	}
+	if o.LockTimeout > 0 {
+		cfg.LockTimeout = o.LockTimeout
+	}
+}
+
+type publishCmdOptions struct {
+	publishFlags
+	signerOptions
+	Snapshot string
+}
+
+func newPublishCmd(app *App) *cobra.Command {
+	var o publishCmdOptions
+	cmd := &cobra.Command{
+		Use:   "publish [SNAPSHOT]",
+		Short: "Publish a snapshot (default: the newest) to the target",
+		Long: `publish renders the snapshot into a signed apt tree and transfers it to the
+target: only what changed is uploaded, pool and by-hash files first, then
+the indexes, then InRelease/Release/Release.gpg last, so that a host
+updating at any moment sees the old or the new repository, never a mix.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Snapshot = args[0]
+			}
+			return runPublish(cmd.Context(), app, o, false)
+		},
+	}
+	o.publishFlags.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.PassphraseFile, "passphrase-file", "", "file holding the signing key's passphrase")
+	return cmd
+}
+
+// runPublish publishes o.Snapshot (or, with rollback, the one before the
+// live one) under the release lock.
+func runPublish(ctx context.Context, app *App, o publishCmdOptions, rollback bool) error {
+	o.publishFlags.apply(app.Config)
+	dist, err := repoDist(app, o.Suite)
+	if err != nil {
+		return err
+	}
+	signer, err := openSigner(app, o.signerOptions)
+	if err != nil {
+		return err
+	}
+	target, err := openPublishTarget(ctx, app)
+	if err != nil {
+		return err
+	}
+	r, err := openRepo(app)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	snap, err := pickSnapshot(r, target, dist, o.Snapshot, rollback)
+	if err != nil {
+		return err
+	}
+	var lock *publish.Lock
+	if !o.DryRun {
+		if lock, err = acquireLock(ctx, app, target); err != nil {
+			return err
+		}
+		defer lock.Release(context.WithoutCancel(ctx))
+	}
+	rep, err := publishSnapshot(ctx, app, r, signer, target, dist, snap, o.DryRun)
+	if err != nil {
+		return err
+	}
+	return printPublish(app, target, dist, snap, rep, o.DryRun)
+}
+
+// pickSnapshot is the named snapshot; or for rollback the one published
+// before the live one; or the newest snapshot of dist.
+func pickSnapshot(r *repo.Repo, t publish.Target, dist, name string, rollback bool) (string, error) {
+	if name != "" {
+		if _, err := r.GetSnapshot(name); err != nil {
+			return "", err
+		}
+		return name, nil
+	}
+	if rollback {
+		history, err := r.Published(t.String(), dist)
+		if err != nil {
+			return "", err
+		}
+		if len(history) < 2 {
+			return "", errs.Usage(fmt.Errorf("rollback: %s has no earlier published snapshot of %s; name one (repoctl snapshot list)", t, dist))
+		}
+		return history[len(history)-2], nil
+	}
+	s, err := r.LatestSnapshot(dist)
+	if err != nil {
+		return "", err
+	}
+	if s == nil {
+		return "", errs.Usage(fmt.Errorf("no snapshot of %s yet: repoctl snapshot create", dist))
+	}
+	return s.Name, nil
+}
+
+// publishSnapshot renders snapshot into a staging tree in the state
+// directory (the same filesystem as aptly's pool, so files are hardlinked)
+// and transfers it to the target; it records what the target serves.
+func publishSnapshot(ctx context.Context, app *App, r *repo.Repo, signer *signing.Signer, t publish.Target, dist, snapshot string, dryRun bool) (*publish.Report, error) {
+	state, err := app.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	parent := filepath.Join(state, "staging")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, err
+	}
+	staging, err := os.MkdirTemp(parent, "render-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(staging)
+	cfg := app.Config
+	err = r.Render(ctx, snapshot, repo.RenderOptions{
+		Distribution: dist, Component: cfg.Component, Architectures: cfg.Architectures,
+		Origin: cfg.Origin, Label: cfg.Label, Signer: signer,
+	}, staging)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", snapshot, err)
+	}
+	rep, err := publish.Publish(ctx, staging, t, publish.Options{
+		Jobs: cfg.Jobs, Grace: cfg.Grace, DryRun: dryRun, Progress: app.Progress,
+	})
+	if err != nil || dryRun {
+		return rep, err
+	}
+	return rep, r.RecordPublished(t.String(), dist, snapshot)
+}
+
+// acquireLock takes the target's release lock, waiting up to lock-timeout.
+func acquireLock(ctx context.Context, app *App, t publish.Target) (*publish.Lock, error) {
+	lock, err := publish.AcquireLock(ctx, t, publish.LockOptions{Wait: app.Config.LockTimeout})
+	if errors.Is(err, publish.ErrLocked) {
+		return nil, fmt.Errorf("%w (waited %s; see repoctl lock status, or break a dead one with repoctl lock break)", err, app.Config.LockTimeout)
+	}
+	return lock, err
+}
+
+func printPublish(app *App, t publish.Target, dist, snap string, rep *publish.Report, dryRun bool) error {
+	if app.JSON {
+		return json.NewEncoder(app.Out).Encode(map[string]any{
+			"target": t.String(), "distribution": dist, "snapshot": snap, "dry_run": dryRun, "report": rep,
+		})
+	}
+	verb := "published"
+	if dryRun {
+		verb = "would publish"
+	}
+	fmt.Fprintf(app.Out, "%s %s as %s on %s: %s\n", verb, snap, dist, t, publishSummary(rep, dryRun))
+	if dryRun {
+		for _, a := range rep.Planned {
+			fmt.Fprintf(app.Out, "  %v\n", a)
+		}
+	}
+	return nil
+}
+
+func publishSummary(rep *publish.Report, dryRun bool) string {
+	if dryRun {
+		n, bytes := rep.PlannedUploads()
+		return fmt.Sprintf("%d objects to upload (%d bytes), %d unchanged", n, bytes, rep.Skipped)
+	}
+	return fmt.Sprintf("%d uploaded (%d bytes), %d unchanged, %d deleted", rep.Uploaded, rep.BytesUploaded, rep.Skipped, rep.Deleted)
+}

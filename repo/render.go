@@ -1,0 +1,197 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"github.com/aptly-dev/aptly/aptly"
+	"github.com/aptly-dev/aptly/deb"
+	"github.com/aptly-dev/aptly/files"
+)
+
+// RenderOptions describes the apt tree Render writes.
+type RenderOptions struct {
+	Distribution  string   // dists/<Distribution>; "" = the snapshot's own
+	Component     string   // "" = main
+	Architectures []string // binary-<arch> indexes written (at least one)
+	Origin, Label string   // Release fields; "" = repoctl
+	Signer        Signer   // signs InRelease and Release.gpg (required)
+	Prefix        string   // "" or a relative subdirectory of dir
+}
+
+var (
+	validComponent = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	validField     = regexp.MustCompile(`^[^\n\r]*$`)
+)
+
+// Render writes the complete, signed apt tree of snapshot into dir as aptly
+// publishes it: dists/<dist>/{InRelease,Release,Release.gpg}, per
+// component and architecture Packages{,.gz,.bz2} and Release, by-hash
+// copies of every index (Acquire-By-Hash: yes), and the pool
+// (pool/<comp>/<x>/<source>/<file>.deb, hardlinked from the state's pool
+// when on the same filesystem, copied otherwise).
+//
+// Render is a pure function of the snapshot and options: aptly's
+// PublishedRepo is built in memory and never stored, so the state
+// database keeps no publish records of its own (publish keeps ours, see
+// RecordPublished). dists/<dist> is replaced; other distributions rendered
+// into the same dir, and the shared pool, are left alone. Contents indexes
+// are not generated: apt does not need them, and aptly would read every
+// .deb and write to the database to make them.
+func (r *Repo) Render(ctx context.Context, snapshot string, opts RenderOptions, dir string) (err error) {
+	defer recoverInto(&err)
+	f := r.factory()
+	snap, err := findSnapshot(f, snapshot)
+	if err != nil {
+		return err
+	}
+	if opts.Distribution == "" {
+		opts.Distribution = snapshotDist(f, snap)
+	}
+	opts, err = checkRender(opts, dir)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	pub, err := newPublished(f, snap, opts)
+	if err != nil {
+		return err
+	}
+	if err := prepareDir(dir, opts); err != nil {
+		return err
+	}
+	return r.publish(f, pub, opts, dir)
+}
+
+// checkRender validates everything aptly would panic on or misuse, and
+// fills defaults.
+func checkRender(opts RenderOptions, dir string) (RenderOptions, error) {
+	if dir == "" {
+		return opts, usagef("render: no output directory given")
+	}
+	if opts.Signer == nil {
+		return opts, errors.New("render: no signer: an unsigned repository is useless to apt with Signed-By")
+	}
+	if err := checkDist(opts.Distribution); err != nil {
+		return opts, err
+	}
+	if opts.Component == "" {
+		opts.Component = "main"
+	}
+	if !validComponent.MatchString(opts.Component) {
+		return opts, usagef("invalid component %q", opts.Component)
+	}
+	if len(opts.Architectures) == 0 {
+		return opts, usagef("render: no architectures given (e.g. amd64)")
+	}
+	for _, a := range opts.Architectures {
+		if !validArch.MatchString(a) || a == "source" {
+			return opts, usagef("invalid architecture %q", a)
+		}
+	}
+	if opts.Origin == "" {
+		opts.Origin = "repoctl"
+	}
+	if opts.Label == "" {
+		opts.Label = opts.Origin
+	}
+	if !validField.MatchString(opts.Origin) || !validField.MatchString(opts.Label) {
+		return opts, usagef("Origin and Label must be one line")
+	}
+	return opts, checkPrefix(opts.Prefix)
+}
+
+// checkPrefix refuses prefixes that escape dir or collide with apt's own
+// directories (aptly refuses those too, after half-building its state).
+func checkPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	if filepath.IsAbs(prefix) {
+		return usagef("prefix %q must be relative", prefix)
+	}
+	for _, part := range strings.Split(filepath.ToSlash(filepath.Clean(prefix)), "/") {
+		if part == ".." || part == "." || part == "dists" || part == "pool" || part == "" {
+			return usagef("invalid prefix %q", prefix)
+		}
+	}
+	return nil
+}
+
+// newPublished builds aptly's PublishedRepo in memory.
+func newPublished(f *deb.CollectionFactory, snap *deb.Snapshot, opts RenderOptions) (*deb.PublishedRepo, error) {
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = "."
+	}
+	pub, err := deb.NewPublishedRepo("", prefix, opts.Distribution, append([]string(nil), opts.Architectures...),
+		[]string{opts.Component}, []interface{}{snap}, f, false)
+	if err != nil {
+		return nil, usagef("render %s: %v", snap.Name, err)
+	}
+	pub.Origin = opts.Origin
+	pub.Label = opts.Label
+	pub.AcquireByHash = true
+	pub.SkipContents = true
+	return pub, nil
+}
+
+// prepareDir creates dir and removes a previous rendering of this
+// distribution, so a re-render converges on exactly the snapshot.
+func prepareDir(dir string, opts RenderOptions) error {
+	dists := filepath.Join(dir, opts.Prefix, "dists", opts.Distribution)
+	if err := os.RemoveAll(dists); err != nil {
+		return err
+	}
+	return os.MkdirAll(filepath.Join(dir, opts.Prefix), 0o755)
+}
+
+func (r *Repo) publish(f *deb.CollectionFactory, pub *deb.PublishedRepo, opts RenderOptions, dir string) error {
+	storage := files.NewPublishedStorage(dir, r.linkMethod(dir), "checksum")
+	err := pub.Publish(r.pool, storageProvider{storage}, f, aptlySigner{opts.Signer}, newAptlyProgress(r.progress), false, "")
+	if err != nil {
+		if strings.Contains(err.Error(), "file already exists and is different") {
+			return usagef("render %s into %s: %v (another distribution rendered here has a different file of the same name)", opts.Distribution, dir, err)
+		}
+		return fmt.Errorf("render %s into %s: %w", opts.Distribution, dir, err)
+	}
+	return dropByHashLinks(filepath.Join(dir, opts.Prefix, "dists", opts.Distribution))
+}
+
+// linkMethod hardlinks pool files when dir is on the pool's filesystem.
+func (r *Repo) linkMethod(dir string) string {
+	var a, b syscall.Stat_t
+	if syscall.Stat(dir, &a) == nil && syscall.Stat(r.dir, &b) == nil && a.Dev == b.Dev {
+		return "hardlink"
+	}
+	return "copy"
+}
+
+// dropByHashLinks removes the symlinks aptly leaves in by-hash directories
+// (by-hash/SHA256/Packages -> absolute path of the hash file): they are its
+// bookkeeping for rotating old indexes in a long-lived public directory,
+// point outside any upload, and apt never asks for them.
+func dropByHashLinks(root string) error {
+	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&os.ModeSymlink != 0 && filepath.Base(filepath.Dir(filepath.Dir(path))) == "by-hash" {
+			return os.Remove(path)
+		}
+		return nil
+	})
+}
+
+// storageProvider hands aptly the one storage it publishes to.
+type storageProvider struct{ s aptly.PublishedStorage }
+
+func (p storageProvider) GetPublishedStorage(string) (aptly.PublishedStorage, error) { return p.s, nil }
