@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/repoctl/repoctl/build/compile"
 	"github.com/repoctl/repoctl/build/deb"
@@ -215,7 +216,10 @@ func (snapshotStep) Run(_ context.Context, rel *release) (stepResult, error) {
 		rel.snapshot = latest.Name
 		return stepResult{Skipped: true, Summary: "repository unchanged since " + latest.Name}, nil
 	}
-	s, err := rel.repo.CreateSnapshot(rel.suite, "")
+	// Named after the released package, not whichever file was added last
+	// (the dbgsym package, say).
+	name := fmt.Sprintf("%s-%s-%s-%s", rel.suite, rel.deb.Name, rel.deb.Version, time.Now().UTC().Format("20060102T150405Z"))
+	s, err := rel.repo.CreateSnapshot(rel.suite, name)
 	if err != nil {
 		return stepResult{}, err
 	}
