@@ -21,6 +21,7 @@ import (
 // build gets the state dir and the suite, --json prints deb.Result.
 func TestRunPackage(t *testing.T) {
 	r, built := debtest.Fixture(t)
+	t.Chdir(t.TempDir()) // the signing hook writes the development key's public half to ./keys
 	var out bytes.Buffer
 	app := newApp(&out, &bytes.Buffer{})
 	app.State, app.JSON, app.Progress = t.TempDir(), true, progress.Discard

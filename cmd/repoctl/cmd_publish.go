@@ -135,7 +135,7 @@ func runPublish(ctx context.Context, app *App, o publishCmdOptions, rollback boo
 		if lock, err = acquireLock(ctx, app, target); err != nil {
 			return err
 		}
-		defer lock.Release(context.WithoutCancel(ctx))
+		defer releaseLock(app, lock)
 	}
 	rep, err := publishSnapshot(ctx, app, r, signer, target, dist, snap, o.DryRun)
 	if err != nil {
@@ -214,6 +214,19 @@ func acquireLock(ctx context.Context, app *App, t publish.Target) (*publish.Lock
 		return nil, fmt.Errorf("%w (waited %s; see repoctl lock status, or break a dead one with repoctl lock break)", err, app.Config.LockTimeout)
 	}
 	return lock, err
+}
+
+// releaseLock gives the target's lock back; when it cannot (the target went
+// away), it says how the lock will be freed, so no one waits in the dark.
+func releaseLock(app *App, lock *publish.Lock) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := lock.Release(ctx); err != nil {
+		info := lock.Info()
+		fmt.Fprintf(app.Err, "warning: could not release the publish lock (%v);\n"+
+			"  it expires at %s, or remove it now with: repoctl lock break --id %s\n",
+			err, info.Expires.UTC().Format(time.RFC3339), info.ID)
+	}
 }
 
 func printPublish(app *App, t publish.Target, dist, snap string, rep *publish.Report, dryRun bool) error {

@@ -119,11 +119,7 @@ func runRelease(ctx context.Context, app *App, o releaseOptions) error {
 // close releases what the steps opened, in reverse order.
 func (rel *release) close() {
 	if rel.lock != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := rel.lock.Release(ctx); err != nil {
-			fmt.Fprintf(rel.app.Err, "warning: releasing the publish lock: %v\n", err)
-		}
-		cancel()
+		releaseLock(rel.app, rel.lock)
 	}
 	if rel.repo != nil {
 		rel.repo.Close()

@@ -64,7 +64,12 @@ func runVerify(ctx context.Context, app *App, o verifyOptions) error {
 		o.Dists = cfg.Suites
 	}
 	if len(o.Dists) == 0 {
-		return errs.Usage(errors.New("verify: no distribution: pass --dist or set suites in repoctl.yaml"))
+		// The same default as release: the host's own suite.
+		dist, err := repoDist(app, "")
+		if err != nil {
+			return errs.Usage(errors.New("verify: no distribution: pass --dist or set suites in repoctl.yaml"))
+		}
+		o.Dists = []string{dist}
 	}
 	if o.Keyring == "" {
 		o.Keyring = filepath.Join("keys", cfg.SigningKey+".gpg")

@@ -46,7 +46,6 @@ func TestVerifyCmdJSON(t *testing.T) {
 
 func TestVerifyCmdUsage(t *testing.T) {
 	cases := []struct{ name, yaml, want string }{
-		{"no dist", "target: file:///tmp\n", "--dist"},
 		{"s3 without public-url", "suites: [bookworm]\ntarget: s3://b/p\n", "public-url"},
 		{"missing keyring", "suites: [bookworm]\npublic-url: http://127.0.0.1:1\n", "keyring"},
 	}
