@@ -16,14 +16,14 @@ import (
 // delete). Nothing published is touched; each failure says what is wrong.
 func Check(ctx context.Context, t Target) error {
 	if _, err := t.List(ctx, stateDir+"probe-"); err != nil {
-		return fmt.Errorf("preflight: %w", err)
+		return err
 	}
 	b := make([]byte, 8)
 	rand.Read(b)
 	key := stateDir + "probe-" + hex.EncodeToString(b)
 	body := []byte("repoctl preflight probe; safe to delete\n")
 	if err := t.Put(ctx, key, bytes.NewReader(body), int64(len(body)), metaFor(key)); err != nil {
-		return fmt.Errorf("preflight: cannot write to %s: %w", t, err)
+		return fmt.Errorf("cannot write to %s: %w", t, err)
 	}
 	got, err := getAll(ctx, t, key)
 	if err == nil && !bytes.Equal(got, body) {
@@ -31,10 +31,10 @@ func Check(ctx context.Context, t Target) error {
 	}
 	if err != nil {
 		t.Delete(ctx, []string{key})
-		return fmt.Errorf("preflight: cannot read back from %s: %w", t, err)
+		return fmt.Errorf("cannot read back from %s: %w", t, err)
 	}
 	if err := t.Delete(ctx, []string{key}); err != nil {
-		return fmt.Errorf("preflight: cannot delete from %s (publish deletes superseded files): %w", t, err)
+		return fmt.Errorf("cannot delete from %s (publish deletes superseded files): %w", t, err)
 	}
 	return nil
 }

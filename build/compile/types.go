@@ -5,11 +5,11 @@ package compile
 
 // Result is a finished (or cached) build.
 type Result struct {
-	StagingDir string     // the installed tree (DESTDIR), e.g. <state>/builds/<key>/staging
-	Key        string     // hex hash of every input (recipe, sources, patches, compiler)
-	Cached     bool       // true when nothing was compiled
-	LogDir     string     // one log file per step
-	Provenance Provenance // what went in, for provenance.json
+	StagingDir string     `json:"staging_dir"` // the installed tree (DESTDIR), e.g. <state>/builds/<key>/staging
+	Key        string     `json:"key"`         // hex hash of every input (recipe, sources, patches, compiler)
+	Cached     bool       `json:"cached"`      // true when nothing was compiled
+	LogDir     string     `json:"log_dir"`     // one log file per step
+	Provenance Provenance `json:"provenance"`  // what went in, for provenance.json
 }
 
 // Provenance records every input of a build; build/deb ships it as

@@ -64,24 +64,36 @@ func runBuild(ctx context.Context, app *App, o buildOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := compile.Build(ctx, r, compile.Options{
-		StateDir: state,
-		Source: source.Options{
-			CacheDir: filepath.Join(state, "sources"),
-			Mirrors:  append(append([]string{}, app.Config.SourceMirrors...), o.Mirrors...),
-			Progress: app.Progress,
-			// TODO(signing): Verify = signing.VerifySource, wired by the lead.
-		},
-		Jobs:        o.Jobs,
-		Rebuild:     o.Rebuild,
-		InstallDeps: o.InstallDeps,
-		Progress:    app.Progress,
-		Log:         buildLog(app),
-	})
+	res, err := compile.Build(ctx, r, compileOptions(app, o, state, ""))
 	if err != nil {
 		return err
 	}
 	return printBuild(app, res)
+}
+
+// compileOptions are the build settings every command that builds uses
+// (build, package, release), so that they all find the same cached build.
+// suite "" is the host's.
+func compileOptions(app *App, o buildOptions, state, suite string) compile.Options {
+	var mirrors []string
+	if app.Config != nil {
+		mirrors = append(mirrors, app.Config.SourceMirrors...)
+	}
+	return compile.Options{
+		StateDir: state,
+		Source: source.Options{
+			CacheDir: filepath.Join(state, "sources"),
+			Mirrors:  append(mirrors, o.Mirrors...),
+			Progress: app.Progress,
+			Verify:   sourceVerifier,
+		},
+		Jobs:        o.Jobs,
+		Rebuild:     o.Rebuild,
+		InstallDeps: o.InstallDeps,
+		Suite:       suite,
+		Progress:    app.Progress,
+		Log:         buildLog(app),
+	}
 }
 
 // buildLog streams compiler output to stderr with -v; otherwise it goes

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/repoctl/repoctl/build/recipe"
 	"github.com/repoctl/repoctl/internal/errs"
 	"github.com/repoctl/repoctl/publish/hosts"
 )
@@ -56,7 +57,7 @@ See docs/hosts.md.`,
 	f.StringVar(&o.Name, "name", "repoctl", "file name of the keyring and the source on the host")
 	f.StringVar(&o.URL, "url", "", "repository URL hosts use (default: public-url; s3: the s3:// target)")
 	f.StringVar(&o.Suite, "suite", "", "suite (default: the host's VERSION_CODENAME; required for sources)")
-	f.StringVar(&o.Package, "package", "openresty-realtime", "package to install")
+	f.StringVar(&o.Package, "package", "", "package to install (default: the configured recipe's package)")
 	f.StringVar(&o.Version, "version", "", "install exactly this version and pin it (default: the newest)")
 	f.StringVar(&o.Key, "key", "", "armored public key (default: keys/<signing-key>.asc)")
 	f.BoolVar(&o.Dearmor, "dearmor", false, "keyring: print the binary keyring (for a .gpg Signed-By)")
@@ -109,6 +110,9 @@ func hostsOptionsFrom(cfg *Config, o hostsOptions) (hosts.Options, error) {
 	if err != nil {
 		return hosts.Options{}, errs.Usage(fmt.Errorf("hosts: public key: %w (export it: repoctl keys export)", err))
 	}
+	if o.Package == "" {
+		o.Package = recipePackage(cfg.Recipe)
+	}
 	url := o.URL
 	switch {
 	case url == "" && o.Form == "s3" && strings.HasPrefix(cfg.Target, "s3://"):
@@ -125,6 +129,16 @@ func hostsOptionsFrom(cfg *Config, o hostsOptions) (hosts.Options, error) {
 		Architectures: cfg.Architectures, Package: o.Package, Version: o.Version, Armored: armored,
 		Region: cmp.Or(o.Region, cfg.Region), Endpoint: s3EndpointHost(cmp.Or(o.Endpoint, cfg.Endpoint)),
 	}, nil
+}
+
+// recipePackage is the package the configured recipe makes; when the
+// recipe cannot be read (a host-side machine without the repo), the
+// production package.
+func recipePackage(file string) string {
+	if r, err := recipe.Load(file); err == nil && r.Package.Name != "" {
+		return r.Package.Name
+	}
+	return "openresty-realtime"
 }
 
 func writeKeyring(app *App, armored []byte, dearmor bool) error {

@@ -14,7 +14,6 @@ import (
 	"github.com/repoctl/repoctl/build/compile"
 	"github.com/repoctl/repoctl/build/deb"
 	"github.com/repoctl/repoctl/build/recipe"
-	"github.com/repoctl/repoctl/build/source"
 	"github.com/repoctl/repoctl/internal/debarchive"
 	"github.com/repoctl/repoctl/internal/errs"
 )
@@ -84,7 +83,7 @@ func runPackage(ctx context.Context, app *App, o packageOptions) error {
 	if err != nil {
 		return err
 	}
-	built, err := o.build(ctx, r, packageCompileOptions(app, o.buildOptions, state, suite))
+	built, err := o.build(ctx, r, compileOptions(app, o.buildOptions, state, suite))
 	if err != nil {
 		return err
 	}
@@ -130,30 +129,6 @@ func packageSuite(flag string) (string, error) {
 		return s, nil
 	}
 	return "", errs.Usage(errors.New("cannot tell the host's Debian suite from /etc/apt: pass --suite"))
-}
-
-// packageCompileOptions mirrors what runBuild passes, so that package
-// finds build's cached staging root for the same inputs.
-func packageCompileOptions(app *App, o buildOptions, state, suite string) compile.Options {
-	var mirrors []string
-	if app.Config != nil {
-		mirrors = append(mirrors, app.Config.SourceMirrors...)
-	}
-	return compile.Options{
-		StateDir: state,
-		Source: source.Options{
-			CacheDir: filepath.Join(state, "sources"),
-			Mirrors:  append(mirrors, o.Mirrors...),
-			Progress: app.Progress,
-			// TODO(signing): Verify = signing.VerifySource, as in runBuild.
-		},
-		Jobs:        o.Jobs,
-		Rebuild:     o.Rebuild,
-		InstallDeps: o.InstallDeps,
-		Suite:       suite,
-		Progress:    app.Progress,
-		Log:         buildLog(app),
-	}
 }
 
 func printPackage(app *App, res *deb.Result) error {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -185,7 +188,8 @@ func publishSnapshot(ctx context.Context, app *App, r *repo.Repo, signer *signin
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return nil, err
 	}
-	staging, err := os.MkdirTemp(parent, "render-")
+	sweepStaging(parent)
+	staging, err := os.MkdirTemp(parent, fmt.Sprintf("render-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +209,23 @@ func publishSnapshot(ctx context.Context, app *App, r *repo.Repo, signer *signin
 		return rep, err
 	}
 	return rep, r.RecordPublished(t.String(), dist, snapshot)
+}
+
+// sweepStaging removes render trees left by killed publishes: those whose
+// process is gone. A live process's tree (another target, or a shared etcd
+// state) is left alone.
+func sweepStaging(parent string) {
+	dirs, _ := filepath.Glob(filepath.Join(parent, "render-*-*"))
+	for _, d := range dirs {
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), "render-"), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // acquireLock takes the target's release lock, waiting up to lock-timeout.

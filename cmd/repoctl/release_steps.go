@@ -93,7 +93,7 @@ type buildStep struct{}
 func (buildStep) String() string { return "build" }
 
 func (buildStep) Run(ctx context.Context, rel *release) (stepResult, error) {
-	opts := packageCompileOptions(rel.app, rel.opts.buildOptions, rel.state, rel.suite)
+	opts := compileOptions(rel.app, rel.opts.buildOptions, rel.state, rel.suite)
 	built, err := compile.Build(ctx, rel.recipe, opts)
 	if err != nil {
 		return stepResult{}, err

@@ -90,12 +90,16 @@ func TestValidate(t *testing.T) {
 		"no key":                 func(o *Options) { o.Armored = nil },
 		"bucket with dots":       func(o *Options) { o.URL = "s3://apt.example.com/x" },
 		"empty component":        func(o *Options) { o.Component = "" },
+		"url with credentials":   func(o *Options) { o.URL = "https://user:secret@apt.example.com/x" },
 	}
 	for name, mutate := range bad {
 		o := good
 		mutate(&o)
-		if err := o.Validate(); err == nil {
+		err := o.Validate()
+		if err == nil {
 			t.Errorf("%s: Validate accepted %+v", name, o)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error prints the password: %v", name, err)
 		}
 	}
 }

@@ -61,6 +61,24 @@ var (
 	urlRE     = regexp.MustCompile(`^(https?|s3)://[^\s'"\\$` + "`" + `]+$`)
 )
 
+// hasUserInfo reports whether rawURL carries user:password@ before its host.
+func hasUserInfo(rawURL string) bool {
+	_, rest, ok := strings.Cut(rawURL, "://")
+	host, _, _ := strings.Cut(rest, "/")
+	return ok && strings.Contains(host, "@")
+}
+
+// redactUserInfo replaces the user info of rawURL by "REDACTED".
+func redactUserInfo(rawURL string) string {
+	scheme, rest, _ := strings.Cut(rawURL, "://")
+	host, path, hasPath := strings.Cut(rest, "/")
+	host = "REDACTED" + host[strings.LastIndex(host, "@"):]
+	if hasPath {
+		host += "/" + path
+	}
+	return scheme + "://" + host
+}
+
 // Validate reports every option that is missing or unsafe to render.
 func (o Options) Validate() error {
 	var problems []string
@@ -68,7 +86,13 @@ func (o Options) Validate() error {
 	if !nameRE.MatchString(o.Name) {
 		add("name %q: want lower-case letters, digits, '.', '_' or '-'", o.Name)
 	}
-	if !urlRE.MatchString(o.URL) {
+	if hasUserInfo(o.URL) {
+		// A sources file is world-readable: apt takes credentials from
+		// /etc/apt/auth.conf.d (mode 0600) instead. Never print them back.
+		add("url %q: credentials in the URL would be written to a world-readable sources file: "+
+			"pass the URL without them and put them in /etc/apt/auth.conf.d/%s.conf (apt_auth.conf(5))",
+			redactUserInfo(o.URL), o.Name)
+	} else if !urlRE.MatchString(o.URL) {
 		add("url %q: want an http(s):// or s3:// URL without spaces or quotes", o.URL)
 	}
 	if bucket, ok := strings.CutPrefix(o.URL, "s3://"); ok && strings.Contains(strings.SplitN(bucket, "/", 2)[0], ".") {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -83,7 +84,7 @@ func Repository(ctx context.Context, baseURL string, keyring []byte, opts Option
 		f:       &fetcher{base: base, client: opts.HTTP},
 		opts:    opts,
 		keyring: keyring,
-		report: &Report{URL: base, Dists: opts.Dists, // [] not null in JSON:
+		report: &Report{URL: redactURL(base), Dists: opts.Dists, // [] not null in JSON:
 			Releases: []Release{}, Signers: []string{}, Problems: []Problem{}, Warnings: []Problem{}},
 		pool: map[string]poolEntry{},
 	}
@@ -120,6 +121,21 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	return o
+}
+
+// redactURL hides the password of a URL with user info (basic auth to a
+// private mirror), so that the report and its errors can be printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			if j := strings.Index(raw, "://"); j >= 0 && j < i {
+				return raw[:j+3] + "xxxxx" + raw[i:]
+			}
+		}
+		return raw
+	}
+	return u.Redacted()
 }
 
 // err lists every problem, one a line, as an errs.Verify error.
