@@ -68,7 +68,9 @@ type release struct {
 	opts releaseOptions
 
 	state  string
-	suite  string
+	suites []string // every suite released, one distribution each
+	suite  string   // the suite the current steps work on
+	done   []suiteRelease
 	recipe *recipe.Recipe
 	signer *signing.Signer
 	target publish.Target
@@ -83,16 +85,20 @@ type release struct {
 	verified *verify.Report
 }
 
-// releaseSteps is the whole release, top to bottom.
-func releaseSteps() []step {
+// The whole release, top to bottom: preflight once, then for each suite
+// (one distribution each) the steps from build to verify.
+var preflight = []step{
+	preflightStep{}, // recipe, signing key, target, lock: before minutes of compiling
+}
+
+func suiteSteps() []step {
 	return []step{
-		preflightStep{}, // recipe, signing key, target, lock: before minutes of compiling
-		buildStep{},     // sources verified, compiled (cached by input hash)
-		packageStep{},   // the signed .deb (cached by build key)
-		repoAddStep{},   // into the aptly repository
-		snapshotStep{},  // when the repository changed
-		publishStep{},   // render, then the apt-aware transfer
-		verifyStep{},    // read back as apt would
+		buildStep{},    // sources verified, compiled (cached by input hash)
+		packageStep{},  // the signed .deb (cached by build key)
+		repoAddStep{},  // into the aptly repository
+		snapshotStep{}, // when the repository changed
+		publishStep{},  // render, then the apt-aware transfer
+		verifyStep{},   // read back as apt would
 	}
 }
 
@@ -100,11 +106,26 @@ func runRelease(ctx context.Context, app *App, o releaseOptions) error {
 	rel := &release{app: app, opts: o}
 	defer rel.close()
 	start := time.Now()
-	reports, err := runSteps(ctx, rel, releaseSteps(), func(r stepReport) {
+	print := func(r stepReport) {
 		if !app.JSON {
 			fmt.Fprintln(app.Err, formatStep(r))
 		}
-	})
+	}
+	reports, err := runSteps(ctx, rel, preflight, print)
+	for _, suite := range rel.suites {
+		if err != nil {
+			break
+		}
+		rel.startSuite(suite)
+		var more []step
+		for _, s := range suiteSteps() {
+			more = append(more, forSuite(s, suite, len(rel.suites) > 1))
+		}
+		var r []stepReport
+		r, err = runSteps(ctx, rel, more, print)
+		reports = append(reports, r...)
+		rel.endSuite()
+	}
 	sum := rel.summary(reports, time.Since(start), err)
 	if app.JSON {
 		if jerr := json.NewEncoder(app.Out).Encode(sum); jerr != nil && err == nil {
@@ -116,6 +137,39 @@ func runRelease(ctx context.Context, app *App, o releaseOptions) error {
 	return err
 }
 
+// startSuite clears what the previous suite's steps produced.
+func (rel *release) startSuite(suite string) {
+	rel.suite = suite
+	rel.built, rel.deb, rel.added, rel.snapshot, rel.publish, rel.verified = nil, nil, nil, "", nil, nil
+}
+
+// endSuite records the suite's outcome for the summary.
+func (rel *release) endSuite() {
+	r := suiteRelease{Suite: rel.suite, Snapshot: rel.snapshot}
+	if rel.deb != nil {
+		r.Package, r.Version, r.Deb = rel.deb.Name, rel.deb.Version, rel.deb.Path
+	}
+	if rel.publish != nil {
+		r.Uploaded, r.Deleted = rel.publish.Uploaded, rel.publish.Deleted
+	}
+	rel.done = append(rel.done, r)
+}
+
+// forSuite names a step after its suite when a release has several.
+func forSuite(s step, suite string, named bool) step {
+	if !named {
+		return s
+	}
+	return suiteStep{step: s, suite: suite}
+}
+
+type suiteStep struct {
+	step
+	suite string
+}
+
+func (s suiteStep) String() string { return s.step.String() + "[" + s.suite + "]" }
+
 // close releases what the steps opened, in reverse order.
 func (rel *release) close() {
 	if rel.lock != nil {
@@ -126,38 +180,50 @@ func (rel *release) close() {
 	}
 }
 
-// releaseSummary is release's result, printed as text or JSON.
+// releaseSummary is release's result, printed as text or JSON. The
+// top-level package fields are those of the last suite released.
 type releaseSummary struct {
-	OK        bool          `json:"ok"`
-	Error     string        `json:"error,omitempty"`
-	Steps     []stepReport  `json:"steps"`
-	Package   string        `json:"package,omitempty"`
-	Version   string        `json:"version,omitempty"`
-	Deb       string        `json:"deb,omitempty"`
-	Suite     string        `json:"suite,omitempty"`
-	Snapshot  string        `json:"snapshot,omitempty"`
-	Target    string        `json:"target,omitempty"`
-	Uploaded  int           `json:"uploaded"`
-	Deleted   int           `json:"deleted"`
-	DryRun    bool          `json:"dry_run,omitempty"`
-	Duration  time.Duration `json:"duration_ns"`
-	HostsNext string        `json:"hosts_next,omitempty"`
+	OK        bool           `json:"ok"`
+	Error     string         `json:"error,omitempty"`
+	Steps     []stepReport   `json:"steps"`
+	Package   string         `json:"package,omitempty"`
+	Version   string         `json:"version,omitempty"`
+	Deb       string         `json:"deb,omitempty"`
+	Suite     string         `json:"suite,omitempty"`
+	Snapshot  string         `json:"snapshot,omitempty"`
+	Suites    []suiteRelease `json:"suites"`
+	Target    string         `json:"target,omitempty"`
+	Uploaded  int            `json:"uploaded"`
+	Deleted   int            `json:"deleted"`
+	DryRun    bool           `json:"dry_run,omitempty"`
+	Duration  time.Duration  `json:"duration_ns"`
+	HostsNext string         `json:"hosts_next,omitempty"`
+}
+
+// suiteRelease is what a release did for one suite.
+type suiteRelease struct {
+	Suite    string `json:"suite"`
+	Package  string `json:"package,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Deb      string `json:"deb,omitempty"`
+	Snapshot string `json:"snapshot,omitempty"`
+	Uploaded int    `json:"uploaded"`
+	Deleted  int    `json:"deleted"`
 }
 
 func (rel *release) summary(steps []stepReport, d time.Duration, err error) releaseSummary {
-	s := releaseSummary{OK: err == nil, Steps: nonNil(steps), Suite: rel.suite, Snapshot: rel.snapshot,
+	s := releaseSummary{OK: err == nil, Steps: nonNil(steps), Suites: nonNil(rel.done),
 		DryRun: rel.opts.DryRun, Duration: d}
 	if err != nil {
 		s.Error = err.Error()
 	}
-	if rel.deb != nil {
-		s.Package, s.Version, s.Deb = rel.deb.Name, rel.deb.Version, rel.deb.Path
+	for _, r := range rel.done {
+		s.Suite, s.Snapshot, s.Package, s.Version, s.Deb = r.Suite, r.Snapshot, r.Package, r.Version, r.Deb
+		s.Uploaded += r.Uploaded
+		s.Deleted += r.Deleted
 	}
 	if rel.target != nil {
 		s.Target = rel.target.String()
-	}
-	if rel.publish != nil {
-		s.Uploaded, s.Deleted = rel.publish.Uploaded, rel.publish.Deleted
 	}
 	if s.Package != "" {
 		s.HostsNext = hostsNext(rel.app.Config, s.Package)
@@ -179,12 +245,14 @@ func hostsNext(cfg *Config, pkg string) string {
 
 func printReleaseSummary(app *App, s releaseSummary) {
 	w := app.Out
-	fmt.Fprintf(w, "\nreleased %s %s for %s in %s\n", s.Package, s.Version, s.Suite, s.Duration.Round(time.Millisecond))
-	fmt.Fprintf(w, "  package:  %s\n", s.Deb)
-	fmt.Fprintf(w, "  snapshot: %s\n", s.Snapshot)
-	fmt.Fprintf(w, "  target:   %s (%d uploaded, %d deleted)\n", s.Target, s.Uploaded, s.Deleted)
+	fmt.Fprintf(w, "\nreleased in %s to %s\n", s.Duration.Round(time.Millisecond), s.Target)
+	for _, r := range s.Suites {
+		fmt.Fprintf(w, "  %s: %s %s\n", r.Suite, r.Package, r.Version)
+		fmt.Fprintf(w, "    package:  %s\n", r.Deb)
+		fmt.Fprintf(w, "    snapshot: %s (%d uploaded, %d deleted)\n", r.Snapshot, r.Uploaded, r.Deleted)
+	}
 	if s.DryRun {
-		fmt.Fprintln(w, "  dry run:  nothing was changed on the target")
+		fmt.Fprintln(w, "  dry run: nothing was changed on the target")
 	}
 	fmt.Fprintf(w, "  hosts:    %s\n", s.HostsNext)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func (preflightStep) Run(ctx context.Context, rel *release) (stepResult, error) 
 	if rel.recipe, err = recipe.Load(o.Recipe); err != nil {
 		return stepResult{}, err
 	}
-	if rel.suite, err = releaseSuite(app, o); err != nil {
+	if rel.suites, err = releaseSuites(app, o); err != nil {
 		return stepResult{}, err
 	}
 	if rel.signer, err = openSigner(app, o.signerOptions); err != nil {
@@ -67,16 +68,28 @@ func (preflightStep) Run(ctx context.Context, rel *release) (stepResult, error) 
 			return stepResult{}, err
 		}
 	}
-	return stepResult{Summary: fmt.Sprintf("recipe %s, suite %s, key %s, target %s",
-		rel.recipe.Name, rel.suite, strings.Join(rel.signer.Names(), "+"), rel.target)}, nil
+	return stepResult{Summary: fmt.Sprintf("recipe %s, suites %s, key %s, target %s",
+		rel.recipe.Name, strings.Join(rel.suites, ","), strings.Join(rel.signer.Names(), "+"), rel.target)}, nil
 }
 
-// releaseSuite is --suite, else the first configured suite, else the host's.
-func releaseSuite(app *App, o releaseOptions) (string, error) {
-	if o.packageOptions.Suite != "" {
-		return o.packageOptions.Suite, nil
+// releaseSuites is --suite (comma-separated), else the configured suites,
+// else the host's.
+func releaseSuites(app *App, o releaseOptions) ([]string, error) {
+	flag := o.packageOptions.Suite
+	if flag == "" && len(app.Config.Suites) > 0 {
+		return app.Config.Suites, nil
 	}
-	return repoDist(app, o.publishFlags.Suite)
+	var suites []string
+	for _, s := range strings.Split(flag, ",") {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(suites, s) {
+			suites = append(suites, s)
+		}
+	}
+	if len(suites) > 0 {
+		return suites, nil
+	}
+	host, err := repoDist(app, "")
+	return []string{host}, err
 }
 
 // checkTarget is publish.Check, or with --dry-run a read-only listing.
