@@ -8,97 +8,105 @@ import (
 )
 
 func TestAddThenList(t *testing.T) {
-	r := openTest(t)
-	dir := t.TempDir()
-	a := buildDeb(t, dir, "hello", "1.0-1", "amd64", "a")
-	b := buildDeb(t, dir, "libfoo1", "2:3.1-2~bookworm1", "all", "b")
-	added := mustAdd(t, r, "bookworm", a, b)
-	if len(added) != 2 {
-		t.Fatalf("added %d packages, want 2: %v", len(added), added)
-	}
-	got, err := r.List("bookworm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Package{
-		{Name: "hello", Version: "1.0-1", Architecture: "amd64", Filename: "hello_1.0-1_amd64.deb", SHA256: fileSHA256(t, a)},
-		{Name: "libfoo1", Version: "2:3.1-2~bookworm1", Architecture: "all", Filename: "libfoo1_3.1-2~bookworm1_all.deb", SHA256: fileSHA256(t, b)},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("List = %v, want %v", got, want)
-	}
-	for i := range want {
-		want[i].Size = got[i].Size
-		if got[i] != want[i] {
-			t.Errorf("List[%d] = %+v, want %+v", i, got[i], want[i])
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		dir := t.TempDir()
+		a := buildDeb(t, dir, "hello", "1.0-1", "amd64", "a")
+		b := buildDeb(t, dir, "libfoo1", "2:3.1-2~bookworm1", "all", "b")
+		added := mustAdd(t, r, "bookworm", a, b)
+		if len(added) != 2 {
+			t.Fatalf("added %d packages, want 2: %v", len(added), added)
 		}
-		if got[i].Size <= 0 {
-			t.Errorf("List[%d] size %d", i, got[i].Size)
+		got, err := r.List("bookworm")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if other, _ := r.List("trixie"); len(other) != 0 {
-		t.Errorf("trixie has %v, want nothing", other)
-	}
+		want := []Package{
+			{Name: "hello", Version: "1.0-1", Architecture: "amd64", Filename: "hello_1.0-1_amd64.deb", SHA256: fileSHA256(t, a)},
+			{Name: "libfoo1", Version: "2:3.1-2~bookworm1", Architecture: "all", Filename: "libfoo1_3.1-2~bookworm1_all.deb", SHA256: fileSHA256(t, b)},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("List = %v, want %v", got, want)
+		}
+		for i := range want {
+			want[i].Size = got[i].Size
+			if got[i] != want[i] {
+				t.Errorf("List[%d] = %+v, want %+v", i, got[i], want[i])
+			}
+			if got[i].Size <= 0 {
+				t.Errorf("List[%d] size %d", i, got[i].Size)
+			}
+		}
+		if other, _ := r.List("trixie"); len(other) != 0 {
+			t.Errorf("trixie has %v, want nothing", other)
+		}
+	})
 }
 
 func TestReAddIdenticalIsNoop(t *testing.T) {
-	r := openTest(t)
-	a := buildDeb(t, t.TempDir(), "hello", "1.0-1", "amd64", "a")
-	mustAdd(t, r, "bookworm", a)
-	before := dbDump(r)
-	// The same bytes under another file name are the same package.
-	renamed := filepath.Join(t.TempDir(), "renamed.deb")
-	data, _ := os.ReadFile(a)
-	os.WriteFile(renamed, data, 0o644)
-	if added := mustAdd(t, r, "bookworm", a, renamed); len(added) != 0 {
-		t.Errorf("re-add added %v, want nothing", added)
-	}
-	if !sameMaps(before, dbDump(r)) {
-		t.Error("re-adding an identical package changed the database")
-	}
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		a := buildDeb(t, t.TempDir(), "hello", "1.0-1", "amd64", "a")
+		mustAdd(t, r, "bookworm", a)
+		before := dbDump(r)
+		// The same bytes under another file name are the same package.
+		renamed := filepath.Join(t.TempDir(), "renamed.deb")
+		data, _ := os.ReadFile(a)
+		os.WriteFile(renamed, data, 0o644)
+		if added := mustAdd(t, r, "bookworm", a, renamed); len(added) != 0 {
+			t.Errorf("re-add added %v, want nothing", added)
+		}
+		if !sameMaps(before, dbDump(r)) {
+			t.Error("re-adding an identical package changed the database")
+		}
+	})
 }
 
 func TestSameVersionOtherContentRefused(t *testing.T) {
-	r := openTest(t)
-	a := buildDeb(t, t.TempDir(), "hello", "1.0-1", "amd64", "a")
-	b := buildDeb(t, t.TempDir(), "hello", "1.0-1", "amd64", "other")
-	mustAdd(t, r, "bookworm", a)
-	before := dbDump(r)
-	for _, dist := range []string{"bookworm", "trixie"} {
-		_, err := r.Add(context.Background(), []string{b}, AddOptions{Distribution: dist})
-		wantUsage(t, err, b, fileSHA256(t, a), fileSHA256(t, b))
-	}
-	if !sameMaps(before, dbDump(r)) {
-		t.Error("a refused add changed the database")
-	}
-	// Both in one call: refused too.
-	c := buildDeb(t, t.TempDir(), "other", "1.0", "amd64", "1")
-	d := buildDeb(t, t.TempDir(), "other", "1.0", "amd64", "2")
-	_, err := r.Add(context.Background(), []string{c, d}, AddOptions{Distribution: "bookworm"})
-	wantUsage(t, err, c, d)
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		a := buildDeb(t, t.TempDir(), "hello", "1.0-1", "amd64", "a")
+		b := buildDeb(t, t.TempDir(), "hello", "1.0-1", "amd64", "other")
+		mustAdd(t, r, "bookworm", a)
+		before := dbDump(r)
+		for _, dist := range []string{"bookworm", "trixie"} {
+			_, err := r.Add(context.Background(), []string{b}, AddOptions{Distribution: dist})
+			wantUsage(t, err, b, fileSHA256(t, a), fileSHA256(t, b))
+		}
+		if !sameMaps(before, dbDump(r)) {
+			t.Error("a refused add changed the database")
+		}
+		// Both in one call: refused too.
+		c := buildDeb(t, t.TempDir(), "other", "1.0", "amd64", "1")
+		d := buildDeb(t, t.TempDir(), "other", "1.0", "amd64", "2")
+		_, err := r.Add(context.Background(), []string{c, d}, AddOptions{Distribution: "bookworm"})
+		wantUsage(t, err, c, d)
+	})
 }
 
 func TestDowngrade(t *testing.T) {
-	r := openTest(t)
-	dir := t.TempDir()
-	v2 := buildDeb(t, dir, "hello", "2.0-1", "amd64", "2")
-	v1 := buildDeb(t, dir, "hello", "1.0-1", "amd64", "1")
-	mustAdd(t, r, "bookworm", v2)
-	before := dbDump(r)
-	_, err := r.Add(context.Background(), []string{v1}, AddOptions{Distribution: "bookworm"})
-	wantUsage(t, err, "1.0-1", "2.0-1", "--allow-downgrade")
-	if !sameMaps(before, dbDump(r)) {
-		t.Error("a refused downgrade changed the database")
-	}
-	// Another distribution has its own history: no downgrade there.
-	mustAdd(t, r, "trixie", v1)
-	added, err := r.Add(context.Background(), []string{v1}, AddOptions{Distribution: "bookworm", AllowDowngrade: true})
-	if err != nil || len(added) != 1 {
-		t.Fatalf("AllowDowngrade: added %v, err %v", added, err)
-	}
-	if got, _ := r.List("bookworm"); len(got) != 2 {
-		t.Errorf("bookworm has %v, want both versions", got)
-	}
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		dir := t.TempDir()
+		v2 := buildDeb(t, dir, "hello", "2.0-1", "amd64", "2")
+		v1 := buildDeb(t, dir, "hello", "1.0-1", "amd64", "1")
+		mustAdd(t, r, "bookworm", v2)
+		before := dbDump(r)
+		_, err := r.Add(context.Background(), []string{v1}, AddOptions{Distribution: "bookworm"})
+		wantUsage(t, err, "1.0-1", "2.0-1", "--allow-downgrade")
+		if !sameMaps(before, dbDump(r)) {
+			t.Error("a refused downgrade changed the database")
+		}
+		// Another distribution has its own history: no downgrade there.
+		mustAdd(t, r, "trixie", v1)
+		added, err := r.Add(context.Background(), []string{v1}, AddOptions{Distribution: "bookworm", AllowDowngrade: true})
+		if err != nil || len(added) != 1 {
+			t.Fatalf("AllowDowngrade: added %v, err %v", added, err)
+		}
+		if got, _ := r.List("bookworm"); len(got) != 2 {
+			t.Errorf("bookworm has %v, want both versions", got)
+		}
+	})
 }
 
 func TestCorruptDebRefused(t *testing.T) {
@@ -154,36 +162,38 @@ func TestAddOptionsChecked(t *testing.T) {
 }
 
 func TestRetentionKeepsSnapshotsRenderable(t *testing.T) {
-	r := openTest(t)
-	dir := t.TempDir()
-	var debs []string
-	for i, v := range []string{"1.0-1", "1.1-1", "2.0-1", "10.0-1"} {
-		debs = append(debs, buildDeb(t, dir, "hello", v, "amd64", v))
-		if _, err := r.Add(context.Background(), debs[i:i+1], AddOptions{Distribution: "bookworm", Keep: 2}); err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			if _, err := r.CreateSnapshot("bookworm", "first"); err != nil {
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		dir := t.TempDir()
+		var debs []string
+		for i, v := range []string{"1.0-1", "1.1-1", "2.0-1", "10.0-1"} {
+			debs = append(debs, buildDeb(t, dir, "hello", v, "amd64", v))
+			if _, err := r.Add(context.Background(), debs[i:i+1], AddOptions{Distribution: "bookworm", Keep: 2}); err != nil {
 				t.Fatal(err)
 			}
+			if i == 0 {
+				if _, err := r.CreateSnapshot("bookworm", "first"); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
-	}
-	got, _ := r.List("bookworm")
-	if len(got) != 2 || got[0].Version != "2.0-1" || got[1].Version != "10.0-1" {
-		t.Fatalf("after Keep=2 the repo has %v, want 2.0-1 and 10.0-1", got)
-	}
-	out := t.TempDir()
-	err := r.Render(context.Background(), "first", RenderOptions{Architectures: []string{"amd64"}, Signer: testSigner(t)}, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := readPackages(t, filepath.Join(out, "dists/bookworm/main/binary-amd64/Packages"))
-	if len(entries) != 1 || entries[0]["Version"] != "1.0-1" {
-		t.Fatalf("old snapshot renders %v, want hello 1.0-1", entries)
-	}
-	if sum := fileSHA256(t, filepath.Join(out, entries[0]["Filename"])); sum != fileSHA256(t, debs[0]) {
-		t.Errorf("rendered pool file sha256 %s, want %s", sum, fileSHA256(t, debs[0]))
-	}
+		got, _ := r.List("bookworm")
+		if len(got) != 2 || got[0].Version != "2.0-1" || got[1].Version != "10.0-1" {
+			t.Fatalf("after Keep=2 the repo has %v, want 2.0-1 and 10.0-1", got)
+		}
+		out := t.TempDir()
+		err := r.Render(context.Background(), "first", RenderOptions{Architectures: []string{"amd64"}, Signer: testSigner(t)}, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := readPackages(t, filepath.Join(out, "dists/bookworm/main/binary-amd64/Packages"))
+		if len(entries) != 1 || entries[0]["Version"] != "1.0-1" {
+			t.Fatalf("old snapshot renders %v, want hello 1.0-1", entries)
+		}
+		if sum := fileSHA256(t, filepath.Join(out, entries[0]["Filename"])); sum != fileSHA256(t, debs[0]) {
+			t.Errorf("rendered pool file sha256 %s, want %s", sum, fileSHA256(t, debs[0]))
+		}
+	})
 }
 
 // Rewriting the added file in place (as a rebuild to the same path does)

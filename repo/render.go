@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/aptly-dev/aptly/aptly"
 	"github.com/aptly-dev/aptly/deb"
 	"github.com/aptly-dev/aptly/files"
+	"github.com/aptly-dev/aptly/utils"
 )
 
 // RenderOptions describes the apt tree Render writes.
@@ -44,31 +47,62 @@ var (
 // into the same dir, and the shared pool, are left alone. Contents indexes
 // are not generated: apt does not need them, and aptly would read every
 // .deb and write to the database to make them.
-func (r *Repo) Render(ctx context.Context, snapshot string, opts RenderOptions, dir string) (err error) {
+func (r *Repo) Render(ctx context.Context, snapshot string, opts RenderOptions, dir string) error {
+	_, err := r.RenderTree(ctx, snapshot, opts, dir)
+	return err
+}
+
+// MissingFile is a package file the snapshot references that the local
+// pool does not hold (a runner whose database is in etcd holds only what
+// it added itself). It is not in the rendered tree: the target must
+// already have it at Key with this size, and publish checks that it does.
+type MissingFile struct {
+	Key      string `json:"key"`       // pool/<comp>/<x>/<source>/<file>, relative to dir
+	PoolPath string `json:"pool_path"` // in the local pool
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+}
+
+// RenderResult says what Render left out of the tree.
+type RenderResult struct {
+	Missing []MissingFile `json:"missing,omitempty"`
+}
+
+// RenderTree is Render, and reports the package files it did not find in
+// the local pool and left out of dir. The indexes still list them, with
+// their size and checksums from the database: the tree is then complete
+// only together with a target that already holds those files (publish
+// refuses it otherwise: "neither staged nor published").
+func (r *Repo) RenderTree(ctx context.Context, snapshot string, opts RenderOptions, dir string) (res *RenderResult, err error) {
 	defer recoverInto(&err)
+	res = &RenderResult{}
 	f := r.factory()
 	snap, err := findSnapshot(f, snapshot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if opts.Distribution == "" {
 		opts.Distribution = snapshotDist(f, snap)
 	}
 	opts, err = checkRender(opts, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	pub, err := newPublished(f, snap, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := prepareDir(dir, opts); err != nil {
-		return err
+		return nil, err
 	}
-	return r.publish(f, pub, opts, dir)
+	if err := r.publish(f, pub, opts, dir, res); err != nil {
+		return nil, err
+	}
+	sort.Slice(res.Missing, func(i, j int) bool { return res.Missing[i].Key < res.Missing[j].Key })
+	return res, nil
 }
 
 // checkRender validates everything aptly would panic on or misuse, and
@@ -154,8 +188,11 @@ func prepareDir(dir string, opts RenderOptions) error {
 	return os.MkdirAll(filepath.Join(dir, opts.Prefix), 0o755)
 }
 
-func (r *Repo) publish(f *deb.CollectionFactory, pub *deb.PublishedRepo, opts RenderOptions, dir string) error {
-	storage := files.NewPublishedStorage(dir, r.linkMethod(dir), "checksum")
+func (r *Repo) publish(f *deb.CollectionFactory, pub *deb.PublishedRepo, opts RenderOptions, dir string, res *RenderResult) error {
+	storage := &skipMissing{
+		PublishedStorage: files.NewPublishedStorage(dir, r.linkMethod(dir), "checksum"),
+		pool:             r.pool, res: res,
+	}
 	err := pub.Publish(r.pool, storageProvider{storage}, f, aptlySigner{opts.Signer}, newAptlyProgress(r.progress), false, "")
 	if err != nil {
 		if strings.Contains(err.Error(), "file already exists and is different") {
@@ -189,6 +226,25 @@ func dropByHashLinks(root string) error {
 		}
 		return nil
 	})
+}
+
+// skipMissing is aptly's storage for the staging tree, except that a
+// package file missing from the local pool is left out and recorded
+// rather than failing the render.
+type skipMissing struct {
+	aptly.PublishedStorage
+	pool *files.PackagePool
+	res  *RenderResult
+}
+
+func (s *skipMissing) LinkFromPool(prefix, relPath, fileName string, pool aptly.PackagePool,
+	poolPath string, sums utils.ChecksumInfo, force bool) error {
+	if _, err := s.pool.Stat(poolPath); errors.Is(err, fs.ErrNotExist) {
+		key := filepath.ToSlash(filepath.Join(prefix, relPath, fileName))
+		s.res.Missing = append(s.res.Missing, MissingFile{Key: key, PoolPath: poolPath, Size: sums.Size, SHA256: sums.SHA256})
+		return nil
+	}
+	return s.PublishedStorage.LinkFromPool(prefix, relPath, fileName, pool, poolPath, sums, force)
 }
 
 // storageProvider hands aptly the one storage it publishes to.

@@ -215,91 +215,95 @@ func addAndSnapshot(t *testing.T, r *Repo, dist string, n int) *Snapshot {
 }
 
 func TestRender(t *testing.T) {
-	r := openTest(t)
-	s := addAndSnapshot(t, r, "bookworm", 3)
-	out := t.TempDir()
-	signer := testSigner(t)
-	opts := RenderOptions{Architectures: []string{"amd64"}, Signer: signer, Origin: "repoctl-test"}
-	if err := r.Render(context.Background(), s.Name, opts, out); err != nil {
-		t.Fatal(err)
-	}
-	checkTree(t, signer, out, "bookworm", s.Packages)
-	fields, _ := parseRelease(t, filepath.Join(out, "dists/bookworm/Release"))
-	if fields["Architectures"] != "amd64" {
-		t.Errorf("Architectures %q", fields["Architectures"])
-	}
-	if fields["Origin"] != "repoctl-test" || fields["Label"] != "repoctl-test" || fields["Components"] != "main" || fields["Architectures"] != "amd64" {
-		t.Errorf("Release fields %v", fields)
-	}
-	// Rendering again converges on the same tree.
-	if err := r.Render(context.Background(), s.Name, opts, out); err != nil {
-		t.Fatal(err)
-	}
-	checkTree(t, signer, out, "bookworm", s.Packages)
-	// Indexes are a function of the snapshot: a second render into another
-	// directory differs only in the signed Release files (their Date and
-	// signatures), so publish uploads nothing else for an unchanged snapshot.
-	again := t.TempDir()
-	if err := r.Render(context.Background(), s.Name, opts, again); err != nil {
-		t.Fatal(err)
-	}
-	first, second := relSums(t, out), relSums(t, again)
-	for _, top := range []string{"dists/bookworm/InRelease", "dists/bookworm/Release", "dists/bookworm/Release.gpg"} {
-		delete(first, top)
-		delete(second, top)
-	}
-	if !sameMaps(first, second) || len(first) == 0 {
-		t.Error("two renders of one snapshot differ below the top Release files")
-	}
-	// An "all" package appears in every architecture's index, an amd64 one
-	// only in amd64's.
-	all := buildDeb(t, t.TempDir(), "data-files", "1.0", "all", "d")
-	mustAdd(t, r, "bookworm", all)
-	multi, err := r.CreateSnapshot("bookworm", "multi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	multiOut := t.TempDir()
-	if err := r.Render(context.Background(), "multi", RenderOptions{Architectures: []string{"amd64", "arm64"}, Signer: signer}, multiOut); err != nil {
-		t.Fatal(err)
-	}
-	checkTree(t, signer, multiOut, "bookworm", multi.Packages)
-	arm := readPackages(t, filepath.Join(multiOut, "dists/bookworm/main/binary-arm64/Packages"))
-	if len(arm) != 1 || arm[0]["Package"] != "data-files" {
-		t.Errorf("arm64 index %v, want only data-files", arm)
-	}
-	// Under a prefix, the whole tree moves below it.
-	opts.Prefix = "debian"
-	prefixed := t.TempDir()
-	if err := r.Render(context.Background(), s.Name, opts, prefixed); err != nil {
-		t.Fatal(err)
-	}
-	checkTree(t, signer, filepath.Join(prefixed, "debian"), "bookworm", s.Packages)
-	if ents, _ := os.ReadDir(prefixed); len(ents) != 1 {
-		t.Errorf("prefixed render wrote %v beside its prefix", ents)
-	}
-}
-
-func TestRenderTwoDistsIntoOneDir(t *testing.T) {
-	r := openTest(t)
-	signer := testSigner(t)
-	out := t.TempDir()
-	bw := addAndSnapshot(t, r, "bookworm", 2)
-	tx := addAndSnapshot(t, r, "trixie", 3)
-	render := func(s *Snapshot) {
-		opts := RenderOptions{Distribution: s.Distribution, Architectures: []string{"amd64"}, Signer: signer}
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		s := addAndSnapshot(t, r, "bookworm", 3)
+		out := t.TempDir()
+		signer := testSigner(t)
+		opts := RenderOptions{Architectures: []string{"amd64"}, Signer: signer, Origin: "repoctl-test"}
 		if err := r.Render(context.Background(), s.Name, opts, out); err != nil {
 			t.Fatal(err)
 		}
-	}
-	render(bw)
-	before := treeSums(t, filepath.Join(out, "dists/bookworm"))
-	render(tx)
-	if after := treeSums(t, filepath.Join(out, "dists/bookworm")); !sameMaps(before, after) {
-		t.Error("rendering trixie changed bookworm's files")
-	}
-	checkTree(t, signer, out, "bookworm", bw.Packages)
-	checkTree(t, signer, out, "trixie", tx.Packages)
+		checkTree(t, signer, out, "bookworm", s.Packages)
+		fields, _ := parseRelease(t, filepath.Join(out, "dists/bookworm/Release"))
+		if fields["Architectures"] != "amd64" {
+			t.Errorf("Architectures %q", fields["Architectures"])
+		}
+		if fields["Origin"] != "repoctl-test" || fields["Label"] != "repoctl-test" || fields["Components"] != "main" || fields["Architectures"] != "amd64" {
+			t.Errorf("Release fields %v", fields)
+		}
+		// Rendering again converges on the same tree.
+		if err := r.Render(context.Background(), s.Name, opts, out); err != nil {
+			t.Fatal(err)
+		}
+		checkTree(t, signer, out, "bookworm", s.Packages)
+		// Indexes are a function of the snapshot: a second render into another
+		// directory differs only in the signed Release files (their Date and
+		// signatures), so publish uploads nothing else for an unchanged snapshot.
+		again := t.TempDir()
+		if err := r.Render(context.Background(), s.Name, opts, again); err != nil {
+			t.Fatal(err)
+		}
+		first, second := relSums(t, out), relSums(t, again)
+		for _, top := range []string{"dists/bookworm/InRelease", "dists/bookworm/Release", "dists/bookworm/Release.gpg"} {
+			delete(first, top)
+			delete(second, top)
+		}
+		if !sameMaps(first, second) || len(first) == 0 {
+			t.Error("two renders of one snapshot differ below the top Release files")
+		}
+		// An "all" package appears in every architecture's index, an amd64 one
+		// only in amd64's.
+		all := buildDeb(t, t.TempDir(), "data-files", "1.0", "all", "d")
+		mustAdd(t, r, "bookworm", all)
+		multi, err := r.CreateSnapshot("bookworm", "multi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		multiOut := t.TempDir()
+		if err := r.Render(context.Background(), "multi", RenderOptions{Architectures: []string{"amd64", "arm64"}, Signer: signer}, multiOut); err != nil {
+			t.Fatal(err)
+		}
+		checkTree(t, signer, multiOut, "bookworm", multi.Packages)
+		arm := readPackages(t, filepath.Join(multiOut, "dists/bookworm/main/binary-arm64/Packages"))
+		if len(arm) != 1 || arm[0]["Package"] != "data-files" {
+			t.Errorf("arm64 index %v, want only data-files", arm)
+		}
+		// Under a prefix, the whole tree moves below it.
+		opts.Prefix = "debian"
+		prefixed := t.TempDir()
+		if err := r.Render(context.Background(), s.Name, opts, prefixed); err != nil {
+			t.Fatal(err)
+		}
+		checkTree(t, signer, filepath.Join(prefixed, "debian"), "bookworm", s.Packages)
+		if ents, _ := os.ReadDir(prefixed); len(ents) != 1 {
+			t.Errorf("prefixed render wrote %v beside its prefix", ents)
+		}
+	})
+}
+
+func TestRenderTwoDistsIntoOneDir(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, ro Options) {
+		r := openWith(t, ro)
+		signer := testSigner(t)
+		out := t.TempDir()
+		bw := addAndSnapshot(t, r, "bookworm", 2)
+		tx := addAndSnapshot(t, r, "trixie", 3)
+		render := func(s *Snapshot) {
+			opts := RenderOptions{Distribution: s.Distribution, Architectures: []string{"amd64"}, Signer: signer}
+			if err := r.Render(context.Background(), s.Name, opts, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		render(bw)
+		before := treeSums(t, filepath.Join(out, "dists/bookworm"))
+		render(tx)
+		if after := treeSums(t, filepath.Join(out, "dists/bookworm")); !sameMaps(before, after) {
+			t.Error("rendering trixie changed bookworm's files")
+		}
+		checkTree(t, signer, out, "bookworm", bw.Packages)
+		checkTree(t, signer, out, "trixie", tx.Packages)
+	})
 }
 
 // relSums maps each file's path relative to root to its sha256.

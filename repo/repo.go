@@ -12,6 +12,15 @@
 // own keys under "~repoctl/"), pool/ (package files by sha256), lock (flock
 // + pid of the holder), tmp/ (private copies being imported). A Repo is
 // held by one process and is not safe for concurrent use by goroutines.
+//
+// With Options.DB = "etcd://HOST:PORT/PREFIX" the database lives in etcd
+// under PREFIX/ instead of db/ (see etcd.go), and Dir keeps the pool, the
+// lock and tmp/. The flock then guards Dir only: runners with their own
+// disks do not see each other's. What serialises them is the publish lock
+// on the target (publish.AcquireLock), which repoctl release and publish
+// take before they change anything; see docs/state.md. The pool on such a
+// runner holds only the packages it added itself: Render skips the others
+// and reports them (RenderResult.Missing), as the target already has them.
 package repo
 
 import (
@@ -31,6 +40,7 @@ import (
 // Options says where the state lives and how to report long work.
 type Options struct {
 	Dir      string            // <state>/aptly: goleveldb db ("db") + pool ("pool")
+	DB       string            // "" = goleveldb in Dir/db; "etcd://HOST:PORT/PREFIX" = etcd
 	Progress progress.Reporter // nil means progress.Discard
 }
 
@@ -40,15 +50,26 @@ type Repo struct {
 	dir      string
 	db       database.Storage
 	pool     *files.PackagePool
+	shared   bool // the database is in etcd, shared with other runners
 	lock     *os.File
 	progress progress.Reporter
 }
 
-// Open opens (creating if needed) the state in opts.Dir. A state directory
-// already held by another repoctl fails at once with ErrInUse.
+// Open opens (creating if needed) the state in opts.Dir, and the database
+// opts.DB names. A state directory already held by another repoctl fails
+// at once with ErrInUse; an etcd that does not answer fails within a few
+// seconds with "cannot reach etcd at ...".
 func Open(opts Options) (r *Repo, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("repo: no state directory given")
+	}
+	var etcd *EtcdState
+	if opts.DB != "" {
+		st, err := ParseEtcdURL(opts.DB)
+		if err != nil {
+			return nil, err
+		}
+		etcd = &st
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -66,17 +87,23 @@ func Open(opts Options) (r *Repo, err error) {
 			unlock(lock)
 		}
 	}()
-	db, err := openDB(filepath.Join(dir, "db"))
+	// Import copies and scratch databases a crash left behind: we hold the
+	// lock, nobody uses them.
+	os.RemoveAll(tmpDBDir(dir))
+	var db database.Storage
+	if etcd != nil {
+		db, err = openEtcd(*etcd, tmpDBDir(dir))
+	} else {
+		db, err = openDB(filepath.Join(dir, "db"))
+	}
 	if err != nil {
 		return nil, err
 	}
-	// Import copies a crash left behind: we hold the lock, nobody uses them.
-	os.RemoveAll(filepath.Join(dir, "tmp"))
 	rep := opts.Progress
 	if rep == nil {
 		rep = progress.Discard
 	}
-	return &Repo{dir: dir, db: db, lock: lock, progress: rep,
+	return &Repo{dir: dir, db: db, lock: lock, progress: rep, shared: etcd != nil,
 		pool: files.NewPackagePool(filepath.Join(dir, "pool"), false)}, nil
 }
 

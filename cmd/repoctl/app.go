@@ -14,6 +14,7 @@ import (
 type App struct {
 	ConfigFile string // --config
 	State      string // --state: directory (or etcd:// URL)
+	CacheDir   string // --cache-dir: local files when State is etcd ("" = ./.repoctl)
 	JSON       bool   // --json: machine-readable output on stdout
 	Verbose    bool   // -v
 	NoProgress bool   // --no-progress

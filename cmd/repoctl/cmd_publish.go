@@ -129,16 +129,18 @@ func runPublish(ctx context.Context, app *App, o publishCmdOptions, rollback boo
 		return err
 	}
 	defer r.Close()
-	snap, err := pickSnapshot(r, target, dist, o.Snapshot, rollback)
-	if err != nil {
-		return err
-	}
-	var lock *publish.Lock
+	// The lock comes first: with shared state another runner may publish
+	// while this one waits, and the snapshot must be picked after that.
 	if !o.DryRun {
-		if lock, err = acquireLock(ctx, app, target); err != nil {
+		lock, err := acquireLock(ctx, app, target)
+		if err != nil {
 			return err
 		}
 		defer releaseLock(app, lock)
+	}
+	snap, err := pickSnapshot(r, target, dist, o.Snapshot, rollback)
+	if err != nil {
+		return err
 	}
 	rep, err := publishSnapshot(ctx, app, r, signer, target, dist, snap, o.DryRun)
 	if err != nil {

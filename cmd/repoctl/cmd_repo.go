@@ -159,13 +159,21 @@ func repoDist(app *App, flag string) (string, error) {
 	return "", errs.Usage(errors.New("no distribution: pass --dist or set suites in the config"))
 }
 
-// openRepo opens the aptly state under the state directory.
+// openRepo opens the aptly state: the pool under the local state
+// directory, the database there too or, with --state etcd://..., in etcd.
+// With etcd the flock guards this runner's directory only; runners are
+// serialised by the publish lock that publish and release take before
+// changing anything (docs/state.md).
 func openRepo(app *App) (*repo.Repo, error) {
 	state, err := app.StateDir()
 	if err != nil {
 		return nil, err
 	}
-	return repo.Open(repo.Options{Dir: filepath.Join(state, "aptly"), Progress: app.Progress})
+	_, db, err := app.stateLocation()
+	if err != nil {
+		return nil, err
+	}
+	return repo.Open(repo.Options{Dir: filepath.Join(state, "aptly"), DB: db, Progress: app.Progress})
 }
 
 // nonNil makes JSON print [] rather than null for an empty list.

@@ -35,7 +35,8 @@ also a command of its own.`,
 	}
 	f := root.PersistentFlags()
 	f.StringVar(&app.ConfigFile, "config", "./repoctl.yaml", "config file (YAML; REPOCTL_* variables override it)")
-	f.StringVar(&app.State, "state", "./.repoctl", "state directory: aptly database, caches, signing keys")
+	f.StringVar(&app.State, "state", "./.repoctl", "state: a directory (aptly database, caches, signing keys), or etcd://HOST:PORT/PREFIX for the database (see docs/state.md)")
+	f.StringVar(&app.CacheDir, "cache-dir", "", "with --state etcd://...: local directory for caches, .debs, staging and the package pool (default ./.repoctl)")
 	f.BoolVar(&app.JSON, "json", false, "print results as JSON on stdout")
 	f.BoolVarP(&app.Verbose, "verbose", "v", false, "print more detail")
 	f.BoolVar(&app.NoProgress, "no-progress", false, "do not draw progress bars")
@@ -59,6 +60,7 @@ func (app *App) setup(cmd *cobra.Command) error {
 			app.State = v
 		}
 	}
+	app.cacheDirFromEnv(cmd.Flags().Changed("cache-dir"))
 	switch {
 	case app.NoProgress || app.JSON:
 		app.Progress = progress.Discard
@@ -73,14 +75,17 @@ func (app *App) setup(cmd *cobra.Command) error {
 }
 
 // StateDir creates (if needed) and returns the local state directory,
-// checking it is writable, so that commands fail early with its path.
+// checking it is writable, so that commands fail early with its path. With
+// --state etcd://... it is --cache-dir: the database is in etcd, and
+// everything else a command keeps on disk goes here.
 func (app *App) StateDir() (string, error) {
-	if strings.Contains(app.State, "://") {
-		return "", errs.Usage(fmt.Errorf("state %q: only a local directory is supported here", app.State))
-	}
-	dir, err := filepath.Abs(app.State)
+	local, _, err := app.stateLocation()
 	if err != nil {
-		return "", errs.Usage(fmt.Errorf("state directory %s: %w", app.State, err))
+		return "", err
+	}
+	dir, err := filepath.Abs(local)
+	if err != nil {
+		return "", errs.Usage(fmt.Errorf("state directory %s: %w", local, err))
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", errs.Usage(fmt.Errorf("state directory %s cannot be created: %w", dir, err))
