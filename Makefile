@@ -3,7 +3,7 @@ GO       ?= go
 PKGS     ?= ./...
 TIMEOUT  ?= 80m
 
-.PHONY: release test test-short deps bench fuzz build
+.PHONY: release test test-short deps bench bench-compare fuzz build
 
 build:
 	$(GO) build -o repoctl ./cmd/repoctl
@@ -27,6 +27,11 @@ deps:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./repo/... ./publish/...
+
+# repoctl against aptly v1.6.3's CLI on the same S3 server, directly and
+# with 30 ms per request; writes bench/results/<date>.md (docs/benchmarks.md).
+bench-compare:
+	bench/run
 
 # Each fuzz target for 60 s (the recipe parser and the .deb control parser).
 fuzz:
