@@ -216,10 +216,21 @@ func (r *Repo) linkMethod(dir string) string {
 // (by-hash/SHA256/Packages -> absolute path of the hash file): they are its
 // bookkeeping for rotating old indexes in a long-lived public directory,
 // point outside any upload, and apt never asks for them.
+//
+// It also removes the MD5Sum and SHA1 by-hash copies: apt fetches by the
+// strongest hash Release lists (SHA512), and Debian's own archive serves
+// none by MD5 or SHA-1; they would only add objects to every publish.
 func dropByHashLinks(root string) error {
 	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		parent := filepath.Base(filepath.Dir(path))
+		if d.IsDir() && parent == "by-hash" && weakByHash[d.Name()] {
+			if err := os.RemoveAll(path); err != nil {
+				return err
+			}
+			return filepath.SkipDir
 		}
 		if d.Type()&os.ModeSymlink != 0 && filepath.Base(filepath.Dir(filepath.Dir(path))) == "by-hash" {
 			return os.Remove(path)
@@ -227,6 +238,9 @@ func dropByHashLinks(root string) error {
 		return nil
 	})
 }
+
+// weakByHash are the by-hash directories no apt client fetches.
+var weakByHash = map[string]bool{"MD5Sum": true, "SHA1": true}
 
 // skipMissing is aptly's storage for the staging tree, except that a
 // package file missing from the local pool is left out and recorded

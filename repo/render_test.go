@@ -114,6 +114,17 @@ func checkTree(t *testing.T, s *gpgSigner, root, dist string, want []Package) {
 		if fileSHA256(t, byHash) != e.sha256 {
 			t.Errorf("by-hash copy of %s is wrong", name)
 		}
+		// apt fetches by the strongest hash (SHA512); MD5 and SHA-1 copies
+		// are not rendered.
+		byHashDir := filepath.Join(filepath.Dir(path), "by-hash")
+		if _, err := os.Stat(filepath.Join(byHashDir, "SHA512")); err != nil {
+			t.Errorf("no by-hash/SHA512 beside %s: %v", name, err)
+		}
+		for _, weak := range []string{"MD5Sum", "SHA1"} {
+			if _, err := os.Stat(filepath.Join(byHashDir, weak)); err == nil {
+				t.Errorf("by-hash/%s rendered beside %s", weak, name)
+			}
+		}
 	}
 	checkByHashNames(t, d)
 	checkAllListed(t, d, entries)
