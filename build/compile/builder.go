@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/repoctl/repoctl/build/buildroot"
 	"github.com/repoctl/repoctl/build/recipe"
 	"github.com/repoctl/repoctl/build/source"
 )
@@ -21,7 +23,10 @@ type builder struct {
 	dir   string
 	in    inputs
 	start time.Time
-	steps int // log file counter
+	steps int                 // log file counter
+	root  *buildroot.Root     // the suite root to build in; nil: the host
+	user  *buildroot.HostUser // isolated: who runs the host build's steps
+	work  string              // isolated: the build user's tree (sources, staging, home)
 }
 
 // run does every step; the staging root is built in a temporary directory
@@ -30,6 +35,20 @@ func (b *builder) run(ctx context.Context) (*Result, error) {
 	srcRoot := filepath.Join(b.dir, "src")
 	if err := b.reset(srcRoot); err != nil {
 		return nil, err
+	}
+	if b.isolated() {
+		// The build user's tree: outside the state directory (private,
+		// and holding the keys), reachable by the build user alone.
+		work, err := workTree(b.dir)
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+		b.work = work
+		srcRoot = filepath.Join(work, "src")
+		if err := os.Mkdir(srcRoot, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	var prep *source.Prepared
 	err := b.step("prepare", func(w io.Writer) error {
@@ -41,11 +60,20 @@ func (b *builder) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := b.compile(ctx, srcRoot, prep)
+	compile := b.compile
+	if b.root != nil {
+		compile = b.compileInRoot
+	}
+	res, err := compile(ctx, srcRoot, prep)
 	if err != nil {
 		return nil, err
 	}
 	return res, markFinished(b.dir, res)
+}
+
+// isolated: a host build's steps run as the build user (issue 8 §5).
+func (b *builder) isolated() bool {
+	return b.root == nil && !b.o.HostAsCaller && os.Geteuid() == 0
 }
 
 // reset removes what an earlier (failed or forced) build left behind.
@@ -74,6 +102,11 @@ func (b *builder) compile(ctx context.Context, srcRoot string, prep *source.Prep
 	if err != nil {
 		return nil, err
 	}
+	if b.isolated() {
+		if env, err = b.isolate(ctx, srcRoot, env); err != nil {
+			return nil, err
+		}
+	}
 	dir, args, err := configureArgs(b.r, prep.Dirs, env)
 	if err != nil {
 		return nil, err
@@ -86,7 +119,7 @@ func (b *builder) compile(ctx context.Context, srcRoot string, prep *source.Prep
 		return nil, err
 	}
 	final := filepath.Join(b.dir, "staging")
-	if err := os.Rename(staging, final); err != nil {
+	if err := moveTree(staging, final); err != nil {
 		return nil, err
 	}
 	res := &Result{StagingDir: final, Key: b.in.key, LogDir: filepath.Join(b.dir, "logs")}
@@ -98,7 +131,13 @@ func (b *builder) compile(ctx context.Context, srcRoot string, prep *source.Prep
 // into a fresh temporary staging root, which it returns.
 func (b *builder) make(ctx context.Context, dir string, args, env []string, dirs map[string]string) (string, error) {
 	run := func(name string, prog string, args ...string) error {
-		return b.step(name, func(w io.Writer) error { return command(ctx, w, dir, env, prog, args...) })
+		return b.step(name, func(w io.Writer) error {
+			if b.user != nil {
+				fmt.Fprintf(w, "+ %s %s (as %s)\n", prog, strings.Join(args, " "), b.user.Name)
+				return b.user.Run(ctx, dir, env, w, prog, args...)
+			}
+			return command(ctx, w, dir, env, prog, args...)
+		})
 	}
 	if err := run("configure", "./configure", args...); err != nil {
 		return "", err
@@ -107,16 +146,33 @@ func (b *builder) make(ctx context.Context, dir string, args, env []string, dirs
 	if err := run("make", "make", makeArgs...); err != nil {
 		return "", err
 	}
-	staging, err := os.MkdirTemp(b.dir, "staging.tmp-")
+	parent := b.dir
+	if b.work != "" {
+		parent = b.work
+	}
+	staging, err := os.MkdirTemp(parent, "staging.tmp-")
 	if err != nil {
 		return "", err
 	}
 	if err := os.Chmod(staging, 0o755); err != nil {
 		return "", err
 	}
+	if b.user != nil {
+		if err := b.user.Own(staging); err != nil {
+			return staging, err
+		}
+	}
 	installArgs := append([]string{"install", "DESTDIR=" + staging}, b.r.Build.MakeArgs...)
 	if err := run("install", "make", installArgs...); err != nil {
 		return staging, err
+	}
+	if b.user != nil {
+		// Back to root, as if copied out of a build root: the build user
+		// must not change what gets packaged, and no setuid bit it set
+		// survives (packaging sets modes explicitly).
+		if err := disown(staging); err != nil {
+			return staging, err
+		}
 	}
 	err = b.step("install-steps", func(w io.Writer) error { return installSteps(w, b.r.Build.Install, dirs, staging) })
 	return staging, err

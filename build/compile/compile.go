@@ -11,9 +11,11 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/repoctl/repoctl/build/buildroot"
 	"github.com/repoctl/repoctl/build/recipe"
 	"github.com/repoctl/repoctl/build/source"
 	"github.com/repoctl/repoctl/internal/debarchive"
+	"github.com/repoctl/repoctl/internal/errs"
 	"github.com/repoctl/repoctl/internal/progress"
 )
 
@@ -25,8 +27,23 @@ type Options struct {
 	Rebuild     bool           // compile even when a finished build of the same inputs exists
 	InstallDeps bool           // apt-get install the missing build-depends (only those)
 	Suite       string         // Debian suite (recipe overrides); default the host's
-	Progress    progress.Reporter
-	Log         io.Writer // every step's output, besides its log file; nil: log files only
+	// BuildRoot compiles in a clean root of Suite (build/buildroot) even
+	// when Suite is the host's; a Suite other than the host's always does.
+	BuildRoot bool
+	// HostAsCaller runs a host build's steps as repoctl itself, with its
+	// environment, as before issue 8 §5. By default, when repoctl runs as
+	// root, configure and make run as the unprivileged system user
+	// repoctl-build (buildroot.HostUser, created if missing), with a clean
+	// environment (no REPOCTL_SIGNING_PASSPHRASE, no AWS_*: only PATH,
+	// HOME, hardening flags, SOURCE_DATE_EPOCH, the recipe's env), without
+	// network, in a tree under the temporary directory only that user can
+	// write; the staged tree comes back owned by root.
+	HostAsCaller bool
+	// Roots says where the suite roots are kept (CacheDir) and how old
+	// they may get; its Progress and Log default to the build's.
+	Roots    buildroot.Options
+	Progress progress.Reporter
+	Log      io.Writer // every step's output, besides its log file; nil: log files only
 
 	// prepare stands in for source.Prepare in tests.
 	prepare prepareFunc
@@ -51,8 +68,18 @@ func (o Options) withDefaults() (Options, error) {
 	if o.prepare == nil {
 		o.prepare = source.Prepare
 	}
+	host := hostSuite(o.Source.AptRoot)
 	if o.Suite == "" {
-		o.Suite = hostSuite(o.Source.AptRoot)
+		o.Suite = host
+	}
+	if o.Suite != host {
+		o.BuildRoot = true // another suite's libraries: only its root has them
+	}
+	if o.Roots.Progress == nil {
+		o.Roots.Progress = o.Progress
+	}
+	if o.Roots.Log == nil {
+		o.Roots.Log = o.Log
 	}
 	if o.Source.Progress == nil {
 		o.Source.Progress = o.Progress
@@ -88,10 +115,20 @@ func Build(ctx context.Context, r *recipe.Recipe, opts Options) (*Result, error)
 		r = &rc
 	}
 	rs := r.ForSuite(o.Suite)
-	if err := checkDepends(ctx, rs.BuildDepends, o); err != nil {
+	var root *buildroot.Root
+	if o.BuildRoot {
+		if o.Suite == "" {
+			return nil, errs.Usage(errors.New("build root: cannot tell the host's Debian suite: name one (--suite)"))
+		}
+		// Ensure installs only the missing build-depends, in the root; a
+		// package the suite does not have is a usage error naming it.
+		if root, err = buildroot.Ensure(ctx, o.Suite, rs.BuildDepends, o.Roots); err != nil {
+			return nil, err
+		}
+	} else if err := checkDepends(ctx, rs.BuildDepends, o); err != nil {
 		return nil, err
 	}
-	in, err := computeKey(ctx, r, o.Suite)
+	in, err := computeKey(ctx, r, o.Suite, root, rs.BuildDepends)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +147,7 @@ func Build(ctx context.Context, r *recipe.Recipe, opts Options) (*Result, error)
 			return res, nil
 		}
 	}
-	b := &builder{o: o, r: rs, dir: dir, in: in, start: time.Now()}
+	b := &builder{o: o, r: rs, dir: dir, in: in, start: time.Now(), root: root}
 	return b.run(ctx)
 }
 

@@ -97,7 +97,7 @@ func (f *fixture) load(t *testing.T) *recipe.Recipe {
 }
 
 func (f *fixture) options() Options {
-	return Options{StateDir: f.state, Jobs: 2, Suite: "bookworm",
+	return Options{StateDir: f.state, Jobs: 2, Suite: "bookworm", HostAsCaller: true, // configure writes RUN_LOG outside its tree
 		Source: source.Options{CacheDir: filepath.Join(f.dir, "cache")}}
 }
 
@@ -141,7 +141,7 @@ func TestBuildStagesAndCaches(t *testing.T) {
 		t.Errorf("want 5 step logs (prepare, configure, make, install, install-steps), got %v", logs)
 	}
 
-	again, err := Build(context.Background(), r, Options{StateDir: f.state, Jobs: 1, Suite: "bookworm",
+	again, err := Build(context.Background(), r, Options{StateDir: f.state, Jobs: 1, Suite: "bookworm", HostAsCaller: true,
 		prepare: func(context.Context, *recipe.Recipe, source.Options, string) (*source.Prepared, error) {
 			t.Error("cached build prepared its sources")
 			return nil, errors.New("must not be called")

@@ -26,7 +26,7 @@ var buildFlags = []string{"CFLAGS", "CPPFLAGS", "LDFLAGS"}
 func (b *builder) environ(ctx context.Context, srcRoot string, epoch int64) (map[string]string, error) {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && !slices.Contains(makeVars, k) {
+		if k, v, ok := strings.Cut(kv, "="); ok && !slices.Contains(makeVars, k) && !secretVar(k) {
 			env[k] = v
 		}
 	}
@@ -47,6 +47,28 @@ func (b *builder) environ(ctx context.Context, srcRoot string, epoch int64) (map
 	return env, nil
 }
 
+// secretVar names the variables that must never reach third-party build
+// code, even in a build that is not isolated (repoctl not run as root):
+// the signing passphrase, cloud credentials, repoctl's own settings.
+func secretVar(k string) bool {
+	for _, p := range []string{"REPOCTL_", "AWS_", "GOOGLE_", "AZURE_"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutSecrets(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); !secretVar(k) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 func hardening(h *bool) bool { return h == nil || *h }
 
 // dpkgBuildflags asks for one flag set with every hardening feature on,
@@ -54,7 +76,7 @@ func hardening(h *bool) bool { return h == nil || *h }
 func dpkgBuildflags(ctx context.Context, dir, name string) (string, error) {
 	cmd := exec.CommandContext(ctx, "dpkg-buildflags", "--get", name)
 	cmd.Dir = dir
-	cmd.Env = os.Environ()
+	cmd.Env = withoutSecrets(os.Environ())
 	if os.Getenv("DEB_BUILD_MAINT_OPTIONS") == "" {
 		cmd.Env = append(cmd.Env, "DEB_BUILD_MAINT_OPTIONS=hardening=+all")
 	}

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -45,5 +46,21 @@ func TestBuildEnviron(t *testing.T) {
 	env, _ = b.environ(context.Background(), srcRoot, 1)
 	if env["CFLAGS"] != "" {
 		t.Errorf("hardening off still sets CFLAGS=%q", env["CFLAGS"])
+	}
+}
+
+func TestSecretsNeverInBuildEnv(t *testing.T) {
+	t.Setenv("REPOCTL_SIGNING_PASSPHRASE", "hunter2")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
+	t.Setenv("KEEP_ME", "yes")
+	got := withoutSecrets(os.Environ())
+	joined := strings.Join(got, "\n")
+	for _, leak := range []string{"hunter2", "s3cr3t"} {
+		if strings.Contains(joined, leak) {
+			t.Errorf("secret %q reached the build environment", leak)
+		}
+	}
+	if !strings.Contains(joined, "KEEP_ME=yes") {
+		t.Error("an ordinary variable was dropped")
 	}
 }

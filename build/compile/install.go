@@ -48,6 +48,11 @@ func copyStep(s recipe.InstallStep, dirs map[string]string, staging string) erro
 	if err != nil {
 		return err
 	}
+	// The build may have changed its sources (an isolated host build runs
+	// as another user): a symlink must not lead the copy out of them.
+	if err := resolvesInside(root, src); err != nil {
+		return fmt.Errorf("copy %q: %w", s.Copy, err)
+	}
 	dst, err := inside(staging, s.To)
 	if err != nil {
 		return err
@@ -73,6 +78,23 @@ func inside(root, p string) (string, error) {
 		return "", fmt.Errorf("%q leaves %s", p, root)
 	}
 	return j, nil
+}
+
+// resolvesInside fails when p, with its symlinks followed, is not inside
+// root (also resolved).
+func resolvesInside(root, p string) error {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	q, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return err
+	}
+	if q != r && !strings.HasPrefix(q, r+string(filepath.Separator)) {
+		return fmt.Errorf("%s leads out of %s (to %s)", p, root, q)
+	}
+	return nil
 }
 
 // copyDir copies a directory's contents: directories, regular files (mode

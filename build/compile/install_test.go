@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/repoctl/repoctl/build/recipe"
@@ -45,5 +46,25 @@ func TestInstallSteps(t *testing.T) {
 		if err := installSteps(io.Discard, steps, dirs, staging); err == nil {
 			t.Errorf("%+v: want an error", steps[0])
 		}
+	}
+}
+
+// A copy step whose source became a symlink out of the source tree (the
+// build runs as another user and may change its tree) copies nothing.
+func TestCopyStepRefusesLinkOut(t *testing.T) {
+	src, staging, outside := t.TempDir(), t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(src, "lib")); err != nil {
+		t.Fatal(err)
+	}
+	steps := []recipe.InstallStep{{Copy: "s:lib", To: "/opt/x/lib"}}
+	err := installSteps(io.Discard, steps, map[string]string{"s": src}, staging)
+	if err == nil || !strings.Contains(err.Error(), "leads out of") {
+		t.Fatalf("got %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(staging, "opt/x/lib/secret")); err == nil {
+		t.Error("the file outside the sources was copied")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/repoctl/repoctl/build/buildroot"
 	"github.com/repoctl/repoctl/build/recipe"
 )
 
@@ -26,20 +27,33 @@ type inputs struct {
 	key        string
 	recipeHash string
 	compiler   string
+	// rootPackages: in a suite root, the versions of its toolchain, libc
+	// and build-depends (all in the key).
+	rootPackages map[string]string
 }
+
+// rootToolchain are the packages of a build root whose versions are part
+// of the key besides the build-depends: compiler, assembler/linker, libc.
+var rootToolchain = []string{"gcc", "cpp", "binutils", "libc6", "libc6-dev", "dpkg-dev", "make"}
 
 // computeKey hashes every input of a build: the recipe file's bytes, each
 // source's SHA-256 (a directory source: its content), each patch file next
-// to the recipe, the compiler's version and the suite. Jobs, the state
-// directory and the time are deliberately left out.
-func computeKey(ctx context.Context, r *recipe.Recipe, suite string) (inputs, error) {
+// to the recipe, the compiler's version and the suite; for a build in a
+// suite root (root not nil), the root's toolchain and libc versions and
+// those of the build-depends (deps) instead of the host compiler. Jobs,
+// the state directory and the time are deliberately left out.
+func computeKey(ctx context.Context, r *recipe.Recipe, suite string, root *buildroot.Root, deps []string) (inputs, error) {
 	data, err := os.ReadFile(r.Path)
 	if err != nil {
 		return inputs{}, fmt.Errorf("recipe: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	in := inputs{recipeHash: hex.EncodeToString(sum[:])}
-	in.compiler, err = compilerVersion(ctx)
+	if root == nil {
+		in.compiler, err = compilerVersion(ctx)
+	} else {
+		in.compiler, in.rootPackages, err = rootVersions(root, deps)
+	}
 	if err != nil {
 		return inputs{}, err
 	}
@@ -48,6 +62,17 @@ func computeKey(ctx context.Context, r *recipe.Recipe, suite string) (inputs, er
 	field(h, "recipe", in.recipeHash)
 	field(h, "suite", suite)
 	field(h, "compiler", in.compiler)
+	if root != nil {
+		field(h, "root", root.Suite+"-"+root.Arch)
+		names := make([]string, 0, len(in.rootPackages))
+		for n := range in.rootPackages {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			field(h, "root-package", n+" "+in.rootPackages[n])
+		}
+	}
 	for _, s := range r.Sources {
 		if err := hashSource(h, r, s); err != nil {
 			return inputs{}, err
@@ -138,6 +163,24 @@ func hashEntry(h hash.Hash, root, p string) error {
 		}
 	}
 	return nil
+}
+
+// rootVersions reads the root's dpkg status: the compiler ("gcc
+// <version> (<suite> root)") and the versions of the toolchain and of
+// every installed alternative of the build-depends.
+func rootVersions(root *buildroot.Root, deps []string) (string, map[string]string, error) {
+	names := append([]string{}, rootToolchain...)
+	for _, d := range deps {
+		names = append(names, alternatives(d)...)
+	}
+	v, err := root.PackageVersions(names...)
+	if err != nil {
+		return "", nil, fmt.Errorf("build root %s: %w", root.Suite, err)
+	}
+	if v["gcc"] == "" || v["libc6"] == "" {
+		return "", nil, fmt.Errorf("build root %s: no gcc or libc6 installed in %s", root.Suite, root.Dir)
+	}
+	return fmt.Sprintf("gcc %s (%s root)", v["gcc"], root.Suite), v, nil
 }
 
 // compilerVersion is the first line of `cc --version`; a variable so tests

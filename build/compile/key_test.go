@@ -12,7 +12,7 @@ func TestCacheKeyInputs(t *testing.T) {
 	f := newFixture(t)
 	key := func() string {
 		t.Helper()
-		in, err := computeKey(context.Background(), f.load(t), "bookworm")
+		in, err := computeKey(context.Background(), f.load(t), "bookworm", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func TestCacheKeyInputs(t *testing.T) {
 	if k := key(); k != base {
 		t.Error("key changed though no input did")
 	}
-	other, _ := computeKey(context.Background(), f.load(t), "trixie")
+	other, _ := computeKey(context.Background(), f.load(t), "trixie", nil, nil)
 	if other.key == base {
 		t.Error("suite is not part of the key")
 	}

@@ -12,6 +12,7 @@ func (b *builder) provenance(prep *source.Prepared, configure []string, epoch in
 		Configure:       configure,
 		Compiler:        b.in.compiler,
 		Suite:           b.o.Suite,
+		RootPackages:    b.in.rootPackages,
 		SourceDateEpoch: epoch,
 	}
 	for _, s := range prep.Sources {

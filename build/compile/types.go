@@ -10,6 +10,11 @@ type Result struct {
 	Cached     bool       `json:"cached"`      // true when nothing was compiled
 	LogDir     string     `json:"log_dir"`     // one log file per step
 	Provenance Provenance `json:"provenance"`  // what went in, for provenance.json
+	// Root is the suite of the clean build root the build ran in ("" for
+	// a build on the host), RootCacheDir where that root is kept: build/deb
+	// computes Depends inside the same root.
+	Root         string `json:"root,omitempty"`
+	RootCacheDir string `json:"root_cache_dir,omitempty"`
 }
 
 // Provenance records every input of a build; build/deb ships it as
@@ -23,6 +28,9 @@ type Provenance struct {
 	Configure  []string           `json:"configure"`
 	Compiler   string             `json:"compiler"` // first line of cc --version
 	Suite      string             `json:"suite"`    // Debian suite of the build root
+	// RootPackages are the versions of the toolchain and build-depends in
+	// the clean build root (absent for a build on the host).
+	RootPackages map[string]string `json:"root_packages,omitempty"`
 	// SourceDateEpoch is the recipe's, or the newest source file's mtime.
 	SourceDateEpoch int64 `json:"source_date_epoch"`
 }

@@ -25,7 +25,8 @@ type Options struct {
 	// stays reproducible only if the signer is deterministic.
 	SignFn func(io.Reader) ([]byte, error)
 	// ShlibdepsRoot is a suite build root (chroot) in which dpkg-shlibdeps
-	// runs; "" runs it on the host.
+	// runs; "" runs it in the clean root the build ran in (compile's
+	// Result.Root), or on the host for a host build.
 	ShlibdepsRoot string
 	Progress      progress.Reporter // nil: progress.Discard
 }
@@ -110,6 +111,9 @@ func checkInput(r *recipe.Recipe, built *compile.Result, opts Options) error {
 	}
 	if built == nil || built.StagingDir == "" {
 		return errs.Usage(fmt.Errorf("no staging root: build first"))
+	}
+	if built.Root != "" && opts.Suite != built.Root {
+		return errs.Usage(fmt.Errorf("the build ran in the %s root: package it for %s, not %s", built.Root, built.Root, opts.Suite))
 	}
 	if st, err := os.Stat(built.StagingDir); err != nil || !st.IsDir() {
 		return errs.Usage(fmt.Errorf("staging root %s does not exist or is not a directory: build first", built.StagingDir))

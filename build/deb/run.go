@@ -84,7 +84,13 @@ func (p *packaging) fillTree(tree string) error {
 // depends is dpkg-shlibdeps' answer, less DropAlternatives, plus the
 // recipe's Depends.
 func (p *packaging) depends(ctx context.Context, tree string, elfs []elfFile) ([]string, error) {
-	computed, err := shlibdeps(ctx, p.l.Name, tree, elfs, p.opts.ShlibdepsRoot)
+	var computed []depGroup
+	var err error
+	if p.opts.ShlibdepsRoot == "" && p.built.Root != "" {
+		computed, err = rootShlibdeps(ctx, p.built, p.l.Name, tree, elfs)
+	} else {
+		computed, err = shlibdeps(ctx, p.l.Name, tree, elfs, p.opts.ShlibdepsRoot)
+	}
 	if err != nil {
 		return nil, err
 	}

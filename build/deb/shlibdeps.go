@@ -8,6 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/repoctl/repoctl/build/buildroot"
+	"github.com/repoctl/repoctl/build/compile"
 )
 
 // shlibdeps runs dpkg-shlibdeps on the ELF files of the package tree and
@@ -74,6 +77,31 @@ func shlibdepsCmd(ctx context.Context, work, chroot string, args []string) *exec
 	inside := "/" + strings.TrimPrefix(work, filepath.Clean(chroot)+"/")
 	shell := "cd " + inside + " && exec dpkg-shlibdeps \"$@\""
 	return exec.CommandContext(ctx, "chroot", append([]string{chroot, "/bin/sh", "-c", shell, "sh"}, args...)...)
+}
+
+// rootShlibdeps runs dpkg-shlibdeps in the clean suite root the build
+// ran in (built.Root, kept in built.RootCacheDir), in a throw-away session
+// of it as the unprivileged build user: a trixie build's Depends name
+// trixie's packages (libssl3t64), whatever the host runs. The root is
+// not refreshed here: it must stay the one the build was compiled in.
+func rootShlibdeps(ctx context.Context, built *compile.Result, name, tree string, files []elfFile) ([]depGroup, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	root, err := buildroot.Ensure(ctx, built.Root, nil, buildroot.Options{CacheDir: built.RootCacheDir, MaxAge: -1})
+	if err != nil {
+		return nil, fmt.Errorf("dpkg-shlibdeps in the %s build root: %w", built.Root, err)
+	}
+	elfs := make([]string, len(files))
+	for i, f := range files {
+		elfs[i] = filepath.ToSlash(f.Rel)
+	}
+	var log bytes.Buffer
+	v, err := root.Shlibdeps(ctx, name, tree, elfs, &log)
+	if err != nil {
+		return nil, fmt.Errorf("dpkg-shlibdeps in the %s build root: %w: %s", built.Root, err, strings.TrimSpace(log.String()))
+	}
+	return parseDepends(v), nil
 }
 
 // parseShlibdeps reads "shlibs:Depends=a, b | c" from dpkg-shlibdeps -O.

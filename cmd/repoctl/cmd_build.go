@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/repoctl/repoctl/build/buildroot"
 	"github.com/repoctl/repoctl/build/compile"
 	"github.com/repoctl/repoctl/build/recipe"
 	"github.com/repoctl/repoctl/build/source"
@@ -23,6 +25,9 @@ type buildOptions struct {
 	InstallDeps bool
 	Mirrors     []string
 	Jobs        int
+	BuildRoot   bool   // compile in a clean root of the suite even when it is the host's
+	NoIsolate   bool   // host build as root: run the steps as root with repoctl's environment
+	Roots       string // where suite roots are kept
 }
 
 func (o *buildOptions) AddFlags(cmd *cobra.Command) {
@@ -32,27 +37,37 @@ func (o *buildOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.InstallDeps, "install-deps", false, "apt-get install the missing build-depends")
 	f.StringArrayVar(&o.Mirrors, "source-mirror", nil, "directory looked in first for source files (repeatable)")
 	f.IntVar(&o.Jobs, "make-jobs", 0, "parallel compile jobs, make -jN (default: number of CPUs)")
+	f.BoolVar(&o.BuildRoot, "build-root", false, "compile in a clean debootstrap'd root of the suite even when it is the host's (another suite always is)")
+	f.BoolVar(&o.NoIsolate, "no-isolate", false, "host build as root: run configure and make as root with repoctl's environment (default: as the unprivileged repoctl-build user, clean environment, no network)")
+	f.StringVar(&o.Roots, "roots", "", "directory of the suite build roots (default: $REPOCTL_CACHE/roots when set, else <state>/roots)")
 }
 
 func newBuildCmd(app *App) *cobra.Command {
 	var o buildOptions
+	var suite string
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Fetch, verify, patch and compile the recipe into a staging root",
 		Long: `build fetches the recipe's sources (checking SHA-256 and signatures),
 applies its patches, runs configure, make and make install into a staging
 root under the state directory, one log file per step. A build whose inputs
-(recipe, sources, patches, compiler) were built before is not compiled again.`,
+(recipe, sources, patches, compiler) were built before is not compiled again.
+
+With --suite other than the host's (or with --build-root), it compiles in a
+clean root of that suite (debootstrap'd once from the host's own mirror,
+kept under --roots, the recipe's build-depends for the suite installed in
+it) as an unprivileged user without network or repoctl's environment.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBuild(cmd.Context(), app, o)
+			return runBuild(cmd.Context(), app, o, suite)
 		},
 	}
 	o.AddFlags(cmd)
+	cmd.Flags().StringVar(&suite, "suite", "", "Debian suite to build for (default: the host's, from /etc/apt)")
 	return cmd
 }
 
-func runBuild(ctx context.Context, app *App, o buildOptions) error {
+func runBuild(ctx context.Context, app *App, o buildOptions, suite string) error {
 	if o.Recipe == "" {
 		o.Recipe = app.Config.Recipe
 	}
@@ -64,7 +79,7 @@ func runBuild(ctx context.Context, app *App, o buildOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := compile.Build(ctx, r, compileOptions(app, o, state, ""))
+	res, err := compile.Build(ctx, r, compileOptions(app, o, state, suite))
 	if err != nil {
 		return err
 	}
@@ -87,13 +102,29 @@ func compileOptions(app *App, o buildOptions, state, suite string) compile.Optio
 			Progress: app.Progress,
 			Verify:   sourceVerifier,
 		},
-		Jobs:        o.Jobs,
-		Rebuild:     o.Rebuild,
-		InstallDeps: o.InstallDeps,
-		Suite:       suite,
-		Progress:    app.Progress,
-		Log:         buildLog(app),
+		Jobs:         o.Jobs,
+		Rebuild:      o.Rebuild,
+		InstallDeps:  o.InstallDeps,
+		Suite:        suite,
+		BuildRoot:    o.BuildRoot,
+		HostAsCaller: o.NoIsolate,
+		Roots:        buildroot.Options{CacheDir: rootsDir(o.Roots, state)},
+		Progress:     app.Progress,
+		Log:          buildLog(app),
 	}
+}
+
+// rootsDir is --roots, else $REPOCTL_CACHE/roots when REPOCTL_CACHE is
+// set (roots shared by every state directory of a machine or CI cache),
+// else <state>/roots.
+func rootsDir(flag, state string) string {
+	switch {
+	case flag != "":
+		return flag
+	case os.Getenv("REPOCTL_CACHE") != "":
+		return buildroot.DefaultCacheDir()
+	}
+	return filepath.Join(state, "roots")
 }
 
 // buildLog streams compiler output to stderr with -v; otherwise it goes

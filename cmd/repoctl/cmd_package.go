@@ -56,7 +56,11 @@ func newPackageCmd(app *App) *cobra.Command {
 makes <name>_<version>_<arch>.deb and <name>-dbgsym_<version>_<arch>.deb
 with Depends computed from the shipped ELF files, and writes the build's
 provenance next to them as <name>_<version>_<arch>.provenance.json.
-The version is <upstream>-<revision>~<suite><build-number>.`,
+The version is <upstream>-<revision>~<suite><build-number>.
+
+With --suite other than the host's (or --build-root), the build runs in a
+clean root of that suite and Depends are computed inside that root, so a
+trixie package depends on trixie's libraries (libssl3t64).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPackage(cmd.Context(), app, o)

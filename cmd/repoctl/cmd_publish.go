@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -138,7 +143,7 @@ func runPublish(ctx context.Context, app *App, o publishCmdOptions, rollback boo
 		}
 		defer releaseLock(app, lock)
 	}
-	snap, err := pickSnapshot(r, target, dist, o.Snapshot, rollback)
+	snap, err := pickSnapshot(r, target, targetID(app, target), dist, o.Snapshot, rollback)
 	if err != nil {
 		return err
 	}
@@ -151,31 +156,49 @@ func runPublish(ctx context.Context, app *App, o publishCmdOptions, rollback boo
 
 // pickSnapshot is the named snapshot; or for rollback the one published
 // before the live one; or the newest snapshot of dist.
-func pickSnapshot(r *repo.Repo, t publish.Target, dist, name string, rollback bool) (string, error) {
+func pickSnapshot(r *repo.Repo, t publish.Target, id, dist, name string, rollback bool) (string, error) {
 	if name != "" {
 		if _, err := r.GetSnapshot(name); err != nil {
 			return "", err
 		}
 		return name, nil
 	}
+	history, err := r.Published(id, dist)
+	if err != nil {
+		return "", err
+	}
 	if rollback {
-		history, err := r.Published(t.String(), dist)
-		if err != nil {
-			return "", err
-		}
-		if len(history) < 2 {
-			return "", errs.Usage(fmt.Errorf("rollback: %s has no earlier published snapshot of %s; name one (repoctl snapshot list)", t, dist))
-		}
-		return history[len(history)-2], nil
+		return previousSnapshot(history, t, dist)
 	}
 	s, err := r.LatestSnapshot(dist)
 	if err != nil {
 		return "", err
 	}
-	if s == nil {
-		return "", errs.Usage(fmt.Errorf("no snapshot of %s yet: repoctl snapshot create", dist))
+	if err := checkNotRolledBack(history, s.Name); err != nil {
+		return "", err
 	}
 	return s.Name, nil
+}
+
+// previousSnapshot is the snapshot published before the live one was first
+// published: rolling back twice goes further back, never forward again.
+func previousSnapshot(history []string, t publish.Target, dist string) (string, error) {
+	if len(history) > 0 {
+		if i := slices.Index(history, history[len(history)-1]); i >= 1 {
+			return history[i-1], nil
+		}
+	}
+	return "", errs.Usage(fmt.Errorf("rollback: %s has no earlier published snapshot of %s; name one (repoctl snapshot list)", t, dist))
+}
+
+// checkNotRolledBack refuses to bring back, unasked, a snapshot that was
+// published and then rolled back.
+func checkNotRolledBack(history []string, snap string) error {
+	n := len(history)
+	if n > 0 && history[n-1] != snap && slices.Contains(history[:n-1], snap) {
+		return errs.Usage(fmt.Errorf("%s was rolled back (the target serves %s): name it to publish it again, or release a new version", snap, history[n-1]))
+	}
+	return nil
 }
 
 // publishSnapshot renders snapshot into a staging tree in the state
@@ -210,7 +233,68 @@ func publishSnapshot(ctx context.Context, app *App, r *repo.Repo, signer *signin
 	if err != nil || dryRun {
 		return rep, err
 	}
-	return rep, r.RecordPublished(t.String(), dist, snapshot)
+	if err := r.RecordPublished(targetID(app, t), dist, snapshot); err != nil {
+		return rep, err
+	}
+	return rep, recordServed(state, targetID(app, t), dist, filepath.Join(staging, "dists", dist, "InRelease"))
+}
+
+// targetID names a target in the publish history: its URL and, for
+// S3-compatible stores, the endpoint (a test bucket on MinIO and the AWS
+// bucket of the same name are different targets).
+func targetID(app *App, t publish.Target) string {
+	if app.Config.Endpoint != "" && strings.HasPrefix(t.String(), "s3://") {
+		return t.String() + " at " + redactURL(app.Config.Endpoint)
+	}
+	return t.String()
+}
+
+// redactURL drops credentials from a URL for names and messages.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = nil
+		return u.String()
+	}
+	return s
+}
+
+// recordServed remembers the SHA-256 of the InRelease this runner put on
+// the target, so a later release can tell, with one GET, whether the
+// target still serves it (or someone published over it).
+func recordServed(state, id, dist, inRelease string) error {
+	sum, err := fileSHA256(inRelease)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(state, "published")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(servedFile(state, id, dist), []byte(sum+"\n"), 0o600)
+}
+
+func servedFile(state, id, dist string) string {
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(state, "published", hex.EncodeToString(h[:8])+"-"+dist)
+}
+
+// stillServed reports whether the target's InRelease for dist is the one
+// this runner last published there.
+func stillServed(ctx context.Context, state, id string, t publish.Target, dist string) bool {
+	want, err := os.ReadFile(servedFile(state, id, dist))
+	if err != nil {
+		return false
+	}
+	body, err := t.Get(ctx, "dists/"+dist+"/InRelease")
+	if err != nil {
+		return false
+	}
+	defer body.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, body); err != nil {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == strings.TrimSpace(string(want))
 }
 
 // sweepStaging removes render trees left by killed publishes: those whose

@@ -193,6 +193,11 @@ type repoAddStep struct{}
 func (repoAddStep) String() string { return "repo-add" }
 
 func (repoAddStep) Run(ctx context.Context, rel *release) (stepResult, error) {
+	if rel.opts.DryRun {
+		// The repository database is state other runners may share:
+		// a dry run leaves it alone.
+		return stepResult{Skipped: true, Summary: "dry run: would add " + rel.deb.Path}, nil
+	}
 	debs := []string{rel.deb.Path}
 	if rel.deb.DbgsymPath != "" {
 		debs = append(debs, rel.deb.DbgsymPath)
@@ -221,6 +226,14 @@ type snapshotStep struct{}
 func (snapshotStep) String() string { return "snapshot" }
 
 func (snapshotStep) Run(_ context.Context, rel *release) (stepResult, error) {
+	if rel.opts.DryRun {
+		latest, err := rel.repo.LatestSnapshot(rel.suite)
+		if err != nil {
+			return stepResult{Skipped: true, Summary: "dry run: no snapshot yet"}, nil
+		}
+		rel.snapshot = latest.Name
+		return stepResult{Skipped: true, Summary: "dry run: planning with the newest snapshot " + latest.Name + " (the new package is not in it)"}, nil
+	}
 	current, err := rel.repo.List(rel.suite)
 	if err != nil {
 		return stepResult{}, err
@@ -258,14 +271,26 @@ type publishStep struct{}
 func (publishStep) String() string { return "publish" }
 
 func (publishStep) Run(ctx context.Context, rel *release) (stepResult, error) {
+	if rel.snapshot == "" {
+		return stepResult{Skipped: true, Summary: "dry run: nothing published yet"}, nil
+	}
+	if err := checkLockHeld(ctx, rel); err != nil {
+		return stepResult{}, err
+	}
+	id := targetID(rel.app, rel.target)
+	history, err := rel.repo.Published(id, rel.suite)
+	if err != nil {
+		return stepResult{}, err
+	}
 	if !rel.opts.Republish {
-		history, err := rel.repo.Published(rel.target.String(), rel.suite)
-		if err != nil {
-			return stepResult{}, err
-		}
-		if n := len(history); n > 0 && history[n-1] == rel.snapshot {
+		// Skipped only when the target still serves exactly what this
+		// runner published: someone else's publish in between is undone.
+		if n := len(history); n > 0 && history[n-1] == rel.snapshot && stillServed(ctx, rel.state, id, rel.target, rel.suite) {
 			rel.publish = &publish.Report{}
 			return stepResult{Skipped: true, Summary: "target already serves " + rel.snapshot}, nil
+		}
+		if err := checkNotRolledBack(history, rel.snapshot); err != nil {
+			return stepResult{}, err
 		}
 	}
 	rep, err := publishSnapshot(ctx, rel.app, rel.repo, rel.signer, rel.target, rel.suite, rel.snapshot, rel.opts.DryRun)
@@ -274,6 +299,24 @@ func (publishStep) Run(ctx context.Context, rel *release) (stepResult, error) {
 	}
 	rel.publish = rep
 	return stepResult{Summary: publishSummary(rep, rel.opts.DryRun)}, nil
+}
+
+// checkLockHeld makes sure the release still owns the target's lock
+// before it publishes: a lock broken by hand (it looked stale) means
+// another release may be publishing, and one of them would lose a package.
+func checkLockHeld(ctx context.Context, rel *release) error {
+	if rel.lock == nil {
+		return nil
+	}
+	held, err := publish.ReadLock(ctx, rel.target)
+	if err != nil {
+		return fmt.Errorf("reading the publish lock: %w", err)
+	}
+	if held == nil || held.ID != rel.lock.Info().ID {
+		rel.lock = nil // not ours to release any more
+		return fmt.Errorf("the publish lock was taken from this release (broken as stale?); not publishing: run the release again")
+	}
+	return nil
 }
 
 // verifyStep reads the published repository back as apt would: over the

@@ -106,7 +106,9 @@ func isCobraUsageError(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "invalid argument"} {
+	// cobra's own messages for a bad command line (flag errors are already
+	// classified by SetFlagErrorFunc).
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", " arg(s), received ", "arg(s), only received "} {
 		if strings.Contains(msg, p) {
 			return true
 		}
