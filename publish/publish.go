@@ -44,6 +44,10 @@ type Report struct {
 	BytesUploaded int64           `json:"bytes_uploaded"`
 	Planned       []PlannedAction `json:"planned,omitempty"`
 	Duration      time.Duration   `json:"duration_ns"`
+	// Switched is true once the new Release files are all in place: an
+	// error after that (deleting superseded objects, saving the state)
+	// leaves the new repository served.
+	Switched bool `json:"switched"`
 }
 
 // Publish makes the target equal to the staging tree dir, as aptly renders
@@ -129,6 +133,9 @@ func (p *plan) execute(ctx context.Context, t Target, opts Options, rep *Report)
 			return err
 		}
 	}
+	// Every InRelease is in place: the target serves the new repository,
+	// whatever happens to the clean-up below.
+	rep.Switched = true
 	if len(p.deletes) > 0 {
 		if err := t.Delete(ctx, p.deletes); err != nil {
 			return err

@@ -237,11 +237,14 @@ func TestPublishCancelledMidway(t *testing.T) {
 					cancel()
 				}
 			}
-			_, err := Publish(ctx, v2dir, tt, Options{Jobs: 4})
+			rep, err := Publish(ctx, v2dir, tt, Options{Jobs: 4})
 			tt.afterPut = nil
 			cancel()
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled publish: err = %v", err)
+			}
+			if rep.Switched {
+				t.Fatal("a publish cancelled before InRelease reports Switched")
 			}
 			for _, key := range tt.puts {
 				if path.Base(key) == "InRelease" {
@@ -258,6 +261,9 @@ func TestPublishCancelledMidway(t *testing.T) {
 		}
 		tt.start()
 		rep := publishOK(t, v2dir, tt, Options{})
+		if !rep.Switched {
+			t.Error("a complete publish does not report Switched")
+		}
 		// Converged: the staging tree, plus the superseded objects in their
 		// grace period and the state that records them.
 		want := stagedKeys(t, v2dir)

@@ -230,13 +230,19 @@ func publishSnapshot(ctx context.Context, app *App, r *repo.Repo, signer *signin
 	rep, err := publish.Publish(ctx, staging, t, publish.Options{
 		Jobs: cfg.Jobs, Grace: cfg.Grace, DryRun: dryRun, Progress: app.Progress,
 	})
-	if err != nil || dryRun {
+	if dryRun || rep == nil || !rep.Switched {
 		return rep, err
 	}
-	if err := r.RecordPublished(targetID(app, t), dist, snapshot); err != nil {
-		return rep, err
+	// The target serves the new snapshot (even if a clean-up after the
+	// switch failed): the history must say so, or a rollback would go one
+	// snapshot too far back.
+	if rerr := r.RecordPublished(targetID(app, t), dist, snapshot); rerr != nil {
+		return rep, errors.Join(err, rerr)
 	}
-	return rep, recordServed(state, targetID(app, t), dist, filepath.Join(staging, "dists", dist, "InRelease"))
+	if rerr := recordServed(state, targetID(app, t), dist, filepath.Join(staging, "dists", dist, "InRelease")); rerr != nil {
+		return rep, errors.Join(err, rerr)
+	}
+	return rep, err
 }
 
 // targetID names a target in the publish history: its URL and, for
