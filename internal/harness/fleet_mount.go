@@ -1,15 +1,14 @@
 package harness
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
+
+	"github.com/repoctl/repoctl/internal/chroot"
 )
 
 // mountRoot gives a chroot what apt, dpkg and daemons expect: /proc, a
@@ -56,81 +55,12 @@ func removeRoot(root string) error {
 	return os.RemoveAll(root)
 }
 
-// mountsUnder lists the mount points at or under root, deepest first.
-func mountsUnder(root string) []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		mp := unescapeMount(fields[4])
-		if mp == root || strings.HasPrefix(mp, root+"/") {
-			out = append(out, mp)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// killRootProcs SIGKILLs every process whose root directory is root or
-// below (a daemonized nginx started by a test, an apt helper), and waits
-// up to 5 s until none is left; a mount they hold would stay busy.
-func killRootProcs(root string) {
-	for i := 0; i < 50; i++ {
-		pids := rootProcs(root)
-		if len(pids) == 0 {
-			return
-		}
-		for _, pid := range pids {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// rootProcs lists the live processes chrooted at or under root. A zombie
-// has no root link, so it does not count.
-func rootProcs(root string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		link, err := os.Readlink(filepath.Join("/proc", e.Name(), "root"))
-		if err == nil && (link == root || strings.HasPrefix(link, root+"/")) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
+// Shared with the other kind of root (internal/chroot).
+var (
+	mountsUnder   = chroot.MountsUnder
+	killRootProcs = chroot.KillProcsUnder
+	rootProcs     = chroot.ProcsUnder
+)
 
 // fleetPrefix names per-test roots with the owning test binary's pid, so
 // a later run can clean up after a binary that was killed (go test
